@@ -110,6 +110,8 @@ export interface OAuthAttemptRow {
   setup_session_id: string;
   state_hash: string;
   code_verifier_sealed: string | null;
+  /** Non-secret field values entered before the redirect, such as a subdomain. */
+  field_values: string;
   created_at: string;
   expires_at: string;
   consumed_at: string | null;

@@ -112,6 +112,7 @@ export const initialMigration: Migration = {
       .addColumn('setup_session_id', 'text', (column) => column.notNull().references('setup_sessions.id'))
       .addColumn('state_hash', 'text', (column) => column.notNull().unique())
       .addColumn('code_verifier_sealed', 'text')
+      .addColumn('field_values', 'text', (column) => column.notNull())
       .addColumn('created_at', 'text', (column) => column.notNull())
       .addColumn('expires_at', 'text', (column) => column.notNull())
       .addColumn('consumed_at', 'text')

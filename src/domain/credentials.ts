@@ -1,0 +1,156 @@
+import { UnsealError } from '../crypto/sealer.ts';
+import { refreshAccessToken } from '../oauth/token-refresh.ts';
+import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
+import type { AccountConnectorRow } from '../storage/schema.ts';
+import { getAccountConnectorRow } from './account-connectors.ts';
+import { recordAuditEvent } from './audit.ts';
+import { getConnectorDefinition, getOAuthApp } from './connectors.ts';
+import type { DomainContext } from './context.ts';
+import { openCredentials, sealCredentials, type StoredCredentials } from './credentials-envelope.ts';
+import { LatchkeyError } from './errors.ts';
+import { resolveOAuthServer } from './oauth-server.ts';
+
+/** Credentials as the partner API returns them; the refresh token is never included. */
+export interface Credentials {
+  mode: string;
+  values: Record<string, string>;
+  accessToken?: string;
+  tokenType?: string;
+  expiresAt?: string | null;
+  scopes?: string[];
+  instanceUrl?: string;
+}
+
+/**
+ * Returns the credentials of an account connector for the partner's backend.
+ *
+ * An OAuth access token that has expired, or expires within the configured margin, is
+ * refreshed first and the rotated refresh token stored. Every read is written to the
+ * audit log with the API key that made it.
+ */
+export async function readCredentials(
+  context: DomainContext,
+  accountId: string,
+  accountConnectorId: string,
+  apiKeyId: string,
+): Promise<Credentials> {
+  const row = await getAccountConnectorRow(context, accountId, accountConnectorId);
+  if (row.status === 'needs_reauth') {
+    throw new LatchkeyError('account_connector_needs_reauth');
+  }
+  if (row.credentials_sealed === null) {
+    throw new LatchkeyError('account_connector_unauthenticated');
+  }
+
+  let credentials = openOrMarkUndecryptable(context, row);
+  if (credentials.oauth !== undefined && isDueForRefresh(context, credentials)) {
+    credentials = await refreshStoredCredentials(context, row, credentials, apiKeyId);
+  }
+
+  await recordAuditEvent(context, 'credentials.read', { accountId, accountConnectorId, apiKeyId });
+  return toCredentials(credentials);
+}
+
+function toCredentials(credentials: StoredCredentials): Credentials {
+  const result: Credentials = { mode: credentials.mode, values: credentials.values };
+  if (credentials.oauth !== undefined) {
+    result.accessToken = credentials.oauth.accessToken;
+    result.tokenType = credentials.oauth.tokenType;
+    result.expiresAt = credentials.oauth.expiresAt;
+    result.scopes = credentials.oauth.scopes;
+    if (credentials.oauth.instanceUrl !== undefined) {
+      result.instanceUrl = credentials.oauth.instanceUrl;
+    }
+  }
+  return result;
+}
+
+function openOrMarkUndecryptable(context: DomainContext, row: AccountConnectorRow): StoredCredentials {
+  try {
+    return openCredentials(context, row.id, row.credentials_sealed!);
+  } catch (error) {
+    if (!(error instanceof UnsealError)) {
+      throw error;
+    }
+    context.logger.error({ accountConnectorId: row.id, err: { code: error.code, message: error.message } }, 'stored credentials cannot be decrypted');
+    void context.repositories.accountConnectors.setStatus(row.id, 'undecryptable', context.clock.now().toISOString()).catch((statusError: unknown) => {
+      context.logger.error({ accountConnectorId: row.id, err: statusError }, 'failed to mark account connector undecryptable');
+    });
+    throw new LatchkeyError('credentials_undecryptable', undefined, { cause: error });
+  }
+}
+
+function isDueForRefresh(context: DomainContext, credentials: StoredCredentials): boolean {
+  const expiresAt = credentials.oauth?.expiresAt;
+  if (expiresAt == null) {
+    return false;
+  }
+  return Date.parse(expiresAt) - context.config.refreshMarginSeconds * 1000 <= context.clock.now().getTime();
+}
+
+// TODO: one refresh at a time per account connector across instances needs a database lock;
+// meanwhile two concurrent reads may both refresh, and the conditional update keeps the first result.
+async function refreshStoredCredentials(
+  context: DomainContext,
+  row: AccountConnectorRow,
+  credentials: StoredCredentials,
+  apiKeyId: string,
+): Promise<StoredCredentials> {
+  const oauth = credentials.oauth!;
+  const logFields = { accountConnectorId: row.id };
+  if (oauth.refreshToken === null) {
+    // Without a refresh token the stored access token is all there is; the caller sees its expiry.
+    return credentials;
+  }
+
+  const definition = getConnectorDefinition(context, row.connector_id);
+  const app = await getOAuthApp(context, definition.id);
+  let refreshed;
+  try {
+    refreshed = await refreshAccessToken({
+      server: resolveOAuthServer(definition, credentials.values, app.scopes),
+      client: { clientId: app.clientId, clientSecret: app.clientSecret },
+      refreshToken: oauth.refreshToken,
+      fetch: createGuardedFetch({ allowPrivateNetwork: definition.allowPrivateNetwork }),
+      now: () => context.clock.now(),
+    });
+  } catch (error) {
+    const providerError = (error as { providerError?: string }).providerError;
+    await recordAuditEvent(context, 'credentials.refresh_failed', {
+      accountId: row.account_id,
+      accountConnectorId: row.id,
+      apiKeyId,
+      data: { code: (error as { code?: string }).code ?? 'unknown', providerError: providerError ?? null },
+    });
+    if (providerError === 'invalid_grant') {
+      await context.repositories.accountConnectors.setStatus(row.id, 'needs_reauth', context.clock.now().toISOString());
+      context.logger.warn(logFields, 'refresh token rejected; account connector needs a new authentication');
+      throw new LatchkeyError('account_connector_needs_reauth', undefined, { cause: error });
+    }
+    context.logger.warn({ ...logFields, err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'access token refresh failed');
+    throw new LatchkeyError('credentials_refresh_failed', undefined, { cause: error });
+  }
+
+  const updated: StoredCredentials = {
+    ...credentials,
+    oauth: {
+      accessToken: refreshed.accessToken,
+      tokenType: refreshed.tokenType,
+      expiresAt: refreshed.expiresAt?.toISOString() ?? null,
+      refreshToken: refreshed.refreshToken ?? oauth.refreshToken,
+      scopes: refreshed.scopes.length > 0 ? refreshed.scopes : oauth.scopes,
+      ...(oauth.instanceUrl === undefined ? {} : { instanceUrl: refreshed.instanceUrl ?? oauth.instanceUrl }),
+    },
+  };
+  const replaced = await context.repositories.accountConnectors.replaceCredentialsIfUnchanged(
+    row.id,
+    row.credentials_sealed!,
+    sealCredentials(context, row.id, updated),
+    context.clock.now().toISOString(),
+  );
+  if (!replaced) {
+    context.logger.info(logFields, 'credentials changed during refresh; keeping the newer ones');
+  }
+  await recordAuditEvent(context, 'credentials.refreshed', { accountId: row.account_id, accountConnectorId: row.id, apiKeyId });
+  return updated;
+}

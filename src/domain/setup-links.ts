@@ -1,0 +1,115 @@
+import type { ConnectorDefinition } from '../catalog/connector-definition.ts';
+import { hashSecret } from '../crypto/prefixed-secret.ts';
+import { createId, createOpaqueSecret } from '../crypto/random-id.ts';
+import { isWellFormedSetupToken } from '../crypto/setup-token-secret.ts';
+import type { AccountConnectorRow, AccountRow, SetupTokenRow } from '../storage/schema.ts';
+import { recordAuditEvent } from './audit.ts';
+import type { DomainContext } from './context.ts';
+import { deriveSetupTokenStatus } from './setup-tokens.ts';
+
+/** What the landing page shows for a usable setup token. */
+export interface SetupLinkTarget {
+  token: SetupTokenRow;
+  account: AccountRow;
+  accountConnector: AccountConnectorRow;
+  definition: ConnectorDefinition;
+}
+
+/** Result of a successful redemption: the secret of the setup session cookie. */
+export interface Redemption {
+  sessionSecret: string;
+  /** True when the browser already held the session of this token (a double click). */
+  reused: boolean;
+}
+
+/**
+ * Looks up a token for the landing page without spending it.
+ *
+ * Returns undefined for every unusable token alike (malformed, unknown, expired, revoked,
+ * redeemed), so callers cannot reveal which. The first view is written to the audit log.
+ */
+export async function inspectSetupToken(context: DomainContext, tokenValue: string): Promise<SetupLinkTarget | undefined> {
+  const target = await loadUsableToken(context, tokenValue);
+  if (target === undefined) {
+    return undefined;
+  }
+
+  if (await context.repositories.setupTokens.markOpened(target.token.id, context.clock.now().toISOString())) {
+    await recordAuditEvent(context, 'setup_token.opened', {
+      accountId: target.token.account_id,
+      accountConnectorId: target.token.account_connector_id,
+      setupTokenId: target.token.id,
+      accountUserId: target.token.account_user_id,
+    });
+  }
+  return target;
+}
+
+/**
+ * Redeems a token and opens a setup session.
+ *
+ * A browser that already holds the session of this very token gets that session back, so
+ * a double click lands in it. Otherwise the atomic update in the repository decides, and
+ * only one of any number of concurrent redemptions succeeds.
+ */
+export async function redeemSetupToken(
+  context: DomainContext,
+  tokenValue: string,
+  currentSessionSecret: string | undefined,
+): Promise<Redemption | undefined> {
+  if (!isWellFormedSetupToken(tokenValue)) {
+    return undefined;
+  }
+  const tokenHash = hashSecret(tokenValue);
+  const now = context.clock.now();
+
+  if (currentSessionSecret !== undefined) {
+    const existing = await context.repositories.setupTokens.findSessionBySecretHash(hashSecret(currentSessionSecret));
+    if (existing !== undefined && existing.token.token_hash === tokenHash && existing.session.ended_at === null && existing.session.expires_at > now.toISOString()) {
+      return { sessionSecret: currentSessionSecret, reused: true };
+    }
+  }
+
+  if ((await loadUsableToken(context, tokenValue)) === undefined) {
+    return undefined;
+  }
+  const sessionSecret = createOpaqueSecret();
+  const redeemed = await context.repositories.setupTokens.redeem(tokenHash, now.toISOString(), {
+    id: createId('sss'),
+    secret_hash: hashSecret(sessionSecret),
+    csrf_token: createOpaqueSecret(),
+    created_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + context.config.sessionWindowSeconds * 1000).toISOString(),
+    ended_at: null,
+    failed_attempts: 0,
+  });
+  if (redeemed === undefined) {
+    return undefined;
+  }
+
+  await recordAuditEvent(context, 'setup_token.redeemed', {
+    accountId: redeemed.token.account_id,
+    accountConnectorId: redeemed.token.account_connector_id,
+    setupTokenId: redeemed.token.id,
+    accountUserId: redeemed.token.account_user_id,
+  });
+  context.logger.info({ setupTokenId: redeemed.token.id, setupSessionId: redeemed.session.id }, 'setup token redeemed');
+  return { sessionSecret, reused: false };
+}
+
+async function loadUsableToken(context: DomainContext, tokenValue: string): Promise<SetupLinkTarget | undefined> {
+  if (!isWellFormedSetupToken(tokenValue)) {
+    return undefined;
+  }
+  const token = await context.repositories.setupTokens.findByHash(hashSecret(tokenValue));
+  if (token === undefined || deriveSetupTokenStatus(token, context.clock.now()) !== 'issued') {
+    return undefined;
+  }
+  const account = await context.repositories.accounts.find(token.account_id);
+  const accountConnector = await context.repositories.accountConnectors.find(token.account_id, token.account_connector_id);
+  const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
+  if (account === undefined || accountConnector === undefined || definition === undefined) {
+    return undefined;
+  }
+  return { token, account, accountConnector, definition };
+}
