@@ -40,8 +40,6 @@ export interface DomainContext {
   readonly clock: Clock;
   readonly config: DomainConfig;
   readonly logger: Logger;
-  /** Fetch for outbound requests; tests on loopback pass one whose definitions allow private networks. */
-  readonly fetch?: typeof fetch;
 }
 
 /** Returns the current time of the context's clock as stored in the database. */

@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+
+import { Command } from 'commander';
+import pino from 'pino';
+
+import { buildApp } from '../app.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { createApiKey } from '../domain/api-keys.ts';
+import { createLogger, openRuntime } from '../runtime.ts';
+import { rotateKeys } from './rotate-keys.ts';
+
+/** Loads `.env` from the working folder when present; variables already set win. */
+function loadDotEnv(): void {
+  if (existsSync('.env')) {
+    process.loadEnvFile('.env');
+  }
+}
+
+function readConfig(): Config {
+  loadDotEnv();
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`latchkey: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function serve(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config);
+  const runtime = await openRuntime(config, logger);
+  const app = await buildApp({ config, database: runtime.database, context: runtime.context, logger });
+
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    await app.close();
+    await runtime.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info(
+    { url: `http://${config.host}:${port}`, publicUrl: config.publicUrl, engine: runtime.database.engine },
+    'Latchkey is listening; create a partner API key with: npx latchkey api-keys create --name "my backend"',
+  );
+}
+
+/** Commands other than `serve` log to standard error, so standard output carries only their result. */
+function commandLogger(config: Config) {
+  return createLogger(config, pino.destination(2));
+}
+
+const program = new Command();
+program.name('latchkey').description('Single-use, expiring setup links for authenticating third-party apps.');
+
+program
+  .command('serve')
+  .description('start the HTTP server (partner API and hosted pages)')
+  .action(serve);
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => {
+    const config = readConfig();
+    const runtime = await openRuntime(config, commandLogger(config));
+    await runtime.close();
+  });
+
+const apiKeys = program.command('api-keys').description('manage partner API keys');
+apiKeys
+  .command('create')
+  .description('create a partner API key and print it once on standard output')
+  .requiredOption('--name <name>', 'label that says who uses the key')
+  .action(async (options: { name: string }) => {
+    const config = readConfig();
+    const runtime = await openRuntime(config, commandLogger(config));
+    try {
+      const created = await createApiKey(runtime.context, options.name);
+      runtime.logger.info({ apiKeyId: created.id }, 'API key created');
+      process.stdout.write(`${created.key}\n`);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+const keys = program.command('keys').description('manage the encryption keyring');
+keys
+  .command('rotate')
+  .description('re-encrypt every stored secret under the newest key (in local mode, first add a new key to the key file)')
+  .action(async () => {
+    const config = readConfig();
+    const runtime = await openRuntime(config, commandLogger(config));
+    try {
+      const counts = await rotateKeys(runtime);
+      process.stdout.write(`Re-encrypted ${counts.credentials} credentials, ${counts.oauthApps} OAuth client secrets and ${counts.verifiers} PKCE verifiers under key ${counts.keyId}.\n`);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`latchkey: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import type { FastifyError } from 'fastify';
+
+import { ERROR_CATALOG, LatchkeyError, type ErrorCode } from '../domain/errors.ts';
+
+/** An error reduced to what a response may show. */
+export interface PublicError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  /** True for errors nobody anticipated; they are logged whole. */
+  unexpected: boolean;
+}
+
+const FASTIFY_CODES: Partial<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_request',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+};
+
+/**
+ * Maps any thrown value to a catalog code, status and a message safe to return.
+ *
+ * Validation messages name the field and the rule (such as the maximum length) but never
+ * repeat the input.
+ */
+export function toPublicError(error: unknown): PublicError {
+  if (error instanceof LatchkeyError) {
+    return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}), unexpected: false };
+  }
+  const fastifyError = error as Partial<FastifyError> & { code?: string };
+  if (fastifyError.code === 'invalid_cursor') {
+    return fromCatalog('invalid_cursor');
+  }
+  if (fastifyError.validation !== undefined) {
+    const first = fastifyError.validation[0];
+    const context = fastifyError.validationContext ?? 'body';
+    const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replaceAll('/', '.') : '';
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+    const where = `${context}${path ? `.${path}` : ''}${missing ? `.${missing}` : ''}`;
+    let message = `${where} ${first?.message ?? 'is invalid'}`;
+    if (extra !== undefined) {
+      message = `${where} has the unknown property "${extra.slice(0, 64)}"`;
+    }
+    const code: ErrorCode = first?.keyword === 'maxLength' ? 'field_too_long' : 'invalid_request';
+    return { status: 400, code, message: `${message}.`, unexpected: false };
+  }
+  const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
+  if (mapped !== undefined) {
+    const message = mapped === 'invalid_request' ? 'The request body is not valid JSON.' : ERROR_CATALOG[mapped].message;
+    return { status: ERROR_CATALOG[mapped].status, code: mapped, message, unexpected: false };
+  }
+  const status = fastifyError.statusCode;
+  if (status === 429) {
+    return fromCatalog('rate_limited');
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { status, code: status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'invalid_request', message: 'The request is invalid.', unexpected: false };
+  }
+  return { ...fromCatalog('internal_error'), unexpected: true };
+}
+
+function fromCatalog(code: ErrorCode): PublicError {
+  return { status: ERROR_CATALOG[code].status, code, message: ERROR_CATALOG[code].message, unexpected: false };
+}

@@ -1,0 +1,30 @@
+import type { FastifyRequest } from 'fastify';
+
+import { safeEqual } from '../../crypto/prefixed-secret.ts';
+
+/** Returns the form body as a map of single string values; repeated or non-string values are dropped. */
+export function readForm(request: FastifyRequest): Record<string, string> {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null) {
+    return {};
+  }
+  const form: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    if (typeof value === 'string') {
+      form[name] = value;
+    }
+  }
+  return form;
+}
+
+/**
+ * Checks a submitted CSRF value against the expected one, and the `Origin` header when the
+ * browser sent it against the public origin.
+ */
+export function isCsrfValid(request: FastifyRequest, submitted: string | undefined, expected: string | undefined, publicOrigin: string): boolean {
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== publicOrigin) {
+    return false;
+  }
+  return submitted !== undefined && expected !== undefined && expected !== '' && safeEqual(submitted, expected);
+}

@@ -1,0 +1,139 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import type { DomainContext } from '../../domain/context.ts';
+import { startAuthorization } from '../../domain/oauth-authorization.ts';
+import { findSetupSession, MAX_FAILED_SUBMISSIONS, presetValues, submitCredentials, type SetupSessionView } from '../../domain/setup-sessions.ts';
+import type { HostedCookies } from './cookies.ts';
+import { authorizationOrigin } from './form-action.ts';
+import { isCsrfValid, readForm } from './form-input.ts';
+import type { PageRenderer } from './page-renderer.ts';
+
+const OAUTH_MODES = new Set(['oauth2']);
+
+/** The setup session page, the credentials form and the start of an OAuth flow. */
+export async function registerSetupSessionRoutes(
+  app: FastifyInstance,
+  deps: { context: DomainContext; pages: PageRenderer; cookies: HostedCookies },
+): Promise<void> {
+  const { context, pages, cookies } = deps;
+  const publicOrigin = new URL(context.config.publicUrl).origin;
+
+  app.get('/connect/session', async (request, reply) => {
+    const view = await findSetupSession(context, cookies.readSession(request));
+    if (view === undefined) {
+      return pages.sendForbidden(request, reply);
+    }
+    if (view.state === 'completed') {
+      return sendCompleted(request, reply, view);
+    }
+    return sendSessionForm(request, reply, view, {});
+  });
+
+  app.post('/connect/session', async (request, reply) => {
+    const view = await findSetupSession(context, cookies.readSession(request));
+    const form = readForm(request);
+    if (view === undefined || view.state !== 'active' || !isCsrfValid(request, form.csrf, view.session.csrf_token, publicOrigin)) {
+      return pages.sendForbidden(request, reply);
+    }
+    if (OAUTH_MODES.has(view.definition.auth.mode)) {
+      return reply.redirect('/connect/session', 303);
+    }
+
+    const { csrf: _csrf, ...values } = form;
+    const result = await submitCredentials(context, view, values);
+    if (result.ok) {
+      return reply.redirect('/connect/session', 303);
+    }
+    if (result.locked) {
+      return pages.sendForbidden(request, reply);
+    }
+    return sendSessionForm(request, reply, view, {
+      status: 422,
+      fieldErrors: result.fieldErrors,
+      formError: result.formError,
+      values: result.keptValues,
+      failedAttempts: view.session.failed_attempts + 1,
+    });
+  });
+
+  app.post('/connect/session/oauth', async (request, reply) => {
+    const view = await findSetupSession(context, cookies.readSession(request));
+    const form = readForm(request);
+    if (view === undefined || view.state !== 'active' || !isCsrfValid(request, form.csrf, view.session.csrf_token, publicOrigin)) {
+      return pages.sendForbidden(request, reply);
+    }
+    if (!OAUTH_MODES.has(view.definition.auth.mode)) {
+      return reply.redirect('/connect/session', 303);
+    }
+
+    const { csrf: _csrf, ...values } = form;
+    const start = await startAuthorization(context, view, values);
+    if (!start.ok) {
+      return sendSessionForm(request, reply, view, { status: 422, fieldErrors: start.fieldErrors, formError: null, values: start.keptValues });
+    }
+    return reply.redirect(start.redirectUrl.href, 303);
+  });
+
+  function sendCompleted(request: FastifyRequest, reply: FastifyReply, view: SetupSessionView): FastifyReply {
+    if (view.token.success_url !== null) {
+      return reply.header('Cache-Control', 'no-store').redirect(view.token.success_url, 303);
+    }
+    return pages.send(
+      request,
+      reply,
+      'success',
+      { connectorName: view.definition.name, accountConnectorId: view.accountConnector.id },
+      { notify: true },
+    );
+  }
+
+  function sendSessionForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: SetupSessionView,
+    state: { status?: number; fieldErrors?: Record<string, string>; formError?: string | null; values?: Record<string, string>; failedAttempts?: number },
+  ): FastifyReply {
+    const { definition } = view;
+    const presets = presetValues(view);
+    const isOAuth = OAUTH_MODES.has(definition.auth.mode);
+    // An OAuth page asks only for the non-secret values its URLs need, such as a subdomain.
+    const fields = definition.fields
+      .filter((field) => !isOAuth || !field.secret)
+      .map((field) => ({
+        name: field.name,
+        label: field.label,
+        help: field.help ?? null,
+        secret: field.secret,
+        optional: field.optional,
+        options: field.enum ?? null,
+        preset: field.name in presets,
+        value: presets[field.name] ?? state.values?.[field.name] ?? '',
+        error: state.fieldErrors?.[field.name] ?? null,
+      }));
+
+    const formActionOrigins: string[] = [];
+    if (isOAuth && definition.auth.authorizationUrl !== undefined) {
+      formActionOrigins.push(authorizationOrigin(definition.auth.authorizationUrl));
+    }
+    if (view.token.success_url !== null) {
+      formActionOrigins.push(new URL(view.token.success_url).origin);
+    }
+    const failedAttempts = state.failedAttempts ?? view.session.failed_attempts;
+    return pages.send(
+      request,
+      reply,
+      'session',
+      {
+        connectorName: definition.name,
+        accountName: view.account.name,
+        csrf: view.session.csrf_token,
+        action: isOAuth ? '/connect/session/oauth' : '/connect/session',
+        buttonLabel: isOAuth ? `Continue to ${definition.name}` : 'Save',
+        fields,
+        formError: state.formError ?? null,
+        attemptsLeft: failedAttempts > 0 ? MAX_FAILED_SUBMISSIONS - failedAttempts : null,
+      },
+      { status: state.status ?? 200, formActionOrigins },
+    );
+  }
+}

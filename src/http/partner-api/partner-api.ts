@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+
+import type { DomainContext } from '../../domain/context.ts';
+import { toPublicError } from '../error-mapping.ts';
+import { setApiHeaders } from '../security-headers.ts';
+import { registerAccountRoutes } from './account-routes.ts';
+import { createApiKeyHook } from './authenticate.ts';
+import { registerConnectorRoutes } from './connector-routes.ts';
+import { ErrorResponse } from './schemas.ts';
+import { registerSetupTokenRoutes } from './setup-token-routes.ts';
+
+/** Registers the partner API (v1): bearer API keys, JSON errors with a stable code and the request id. */
+export async function partnerApi(app: FastifyInstance, options: { context: DomainContext }): Promise<void> {
+  const { context } = options;
+  app.addSchema(ErrorResponse);
+  app.addHook('onRequest', async (_request, reply) => setApiHeaders(reply));
+  app.addHook('onRequest', createApiKeyHook(context));
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const publicError = toPublicError(error);
+    if (publicError.unexpected) {
+      request.log.error({ err: error }, 'request failed unexpectedly');
+    } else if (publicError.status >= 500) {
+      request.log.warn({ err: { code: publicError.code, message: publicError.message } }, 'request failed');
+    }
+    return reply.code(publicError.status).send({
+      code: publicError.code,
+      message: publicError.message,
+      requestId: request.id,
+      ...(publicError.details ? { details: publicError.details } : {}),
+    });
+  });
+
+  await registerAccountRoutes(app, context);
+  await registerConnectorRoutes(app, context);
+  await registerSetupTokenRoutes(app, context);
+}
