@@ -20,7 +20,7 @@ function createServerEndpoints(overrides: Partial<OAuthServerEndpoints> = {}): O
   };
 }
 
-// URL normalisation would lower-case the host and drop the default port; the request must not.
+// URL normalisation would lower-case the host and drop the default port, which the request must not do.
 const REDIRECT_URI = 'http://LOCALHOST:80/connect/oauth/callback?from=latchkey&x=%2F';
 
 describe('createAuthorizationRequest', () => {
@@ -119,7 +119,7 @@ describe('createAuthorizationRequest', () => {
       });
 
       await expect(promise).rejects.toThrow(OAuthConfigurationError);
-      await expect(promise).rejects.toThrow(`authorizationParams may not set the protocol parameter ${name};`);
+      await expect(promise).rejects.toThrow(`authorizationParams may not set the protocol parameter ${name}. Remove it from the connector definition.`);
     },
   );
 });

@@ -24,9 +24,9 @@ export const RESERVED_AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
 export interface AuthorizationRequestConfig {
   server: OAuthServerEndpoints;
   client: { clientId: string };
-  /** Sent exactly as given; the token request must repeat the same string. */
+  /** Redirect URI, sent exactly as given. The token request must repeat the same string. */
   redirectUri: string;
-  /** Scopes to request; defaults to `server.scopes`. */
+  /** Scopes to request. Defaults to `server.scopes`. */
   scopes?: string[];
 }
 
@@ -52,7 +52,7 @@ export async function createAuthorizationRequest(input: AuthorizationRequestConf
   const reserved = Object.keys(server.authorizationParams).filter((name) => RESERVED_AUTHORIZATION_PARAMS.has(name));
   if (reserved.length > 0) {
     throw new OAuthConfigurationError(
-      `authorizationParams may not set the protocol parameter ${reserved.join(', ')}; remove it from the connector definition.`,
+      `authorizationParams may not set the protocol parameter ${reserved.join(', ')}. Remove it from the connector definition.`,
     );
   }
 

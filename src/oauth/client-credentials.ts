@@ -8,7 +8,7 @@ import type { OAuthClientCredentials, OAuthServerEndpoints, OAuthTokenSet } from
 export interface ClientCredentialsRequestConfig {
   server: OAuthServerEndpoints;
   client: OAuthClientCredentials;
-  /** Scopes to request; defaults to `server.scopes`. No `scope` parameter is sent when empty. */
+  /** Scopes to request. Defaults to `server.scopes`, and no `scope` parameter is sent when empty. */
   scopes?: string[];
   /** Defaults to a guarded fetch that follows `server.allowPrivateNetwork`. */
   fetch?: typeof fetch;

@@ -11,7 +11,7 @@ export class OAuthCallbackError extends Error {
   readonly code: OAuthCallbackErrorCode;
   /** The provider's `error` parameter (RFC 6749 section 4.1.2.1), when it sent one. */
   readonly providerError: string | undefined;
-  /** The provider's `error_description`; text from the provider, shown as is. */
+  /** The provider's `error_description`, as the provider wrote it. */
   readonly providerErrorDescription: string | undefined;
 
   constructor(
@@ -34,14 +34,14 @@ export type OAuthTokenErrorCode = 'oauth_token_request_failed' | 'oauth_invalid_
  * is not a usable token response (`oauth_invalid_token_response`), or the provider returned an
  * OAuth error such as `invalid_grant` (`oauth_token_error`, RFC 6749 section 5.2).
  * The message never contains the authorization code, a token or the client secret, and `cause`
- * never holds the response body.
+ * never contains the response body.
  */
 export class OAuthTokenError extends Error {
   override readonly name = 'OAuthTokenError';
   readonly code: OAuthTokenErrorCode;
   /** The provider's `error` value, for `oauth_token_error`. */
   readonly providerError: string | undefined;
-  /** The provider's `error_description`; text from the provider, shown as is. */
+  /** The provider's `error_description`, as the provider wrote it. */
   readonly providerErrorDescription: string | undefined;
   /** HTTP status of the token response, when there was one. */
   readonly status: number | undefined;

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 
 /**
- * Whether `hostname` matches a host pattern such as `*.my.salesforce.com`.
- * A `*` label stands for exactly one DNS label; other labels compare case-insensitively.
+ * Tests whether `hostname` matches a host pattern such as `*.my.salesforce.com`.
+ * A `*` label matches exactly one DNS label, and other labels compare case-insensitively.
  */
 export function matchesHostPattern(hostname: string, pattern: string): boolean {
   const hostLabels = hostname.toLowerCase().replace(/\.$/, '').split('.');

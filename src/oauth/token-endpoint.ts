@@ -27,8 +27,8 @@ function getSharedGuardedFetch(allowPrivateNetwork: boolean): typeof fetch {
 
 /**
  * Describes the connector's server in oauth4webapi terms (RFC 6749 section 3).
- * Without a configured issuer the token endpoint's origin stands in, because oauth4webapi
- * requires one; it is then never compared with anything.
+ * Without a configured issuer the token endpoint's origin is used, because oauth4webapi
+ * requires one. That value is then never compared with anything.
  */
 export function toAuthorizationServer(server: OAuthServerEndpoints): oauth.AuthorizationServer {
   return {

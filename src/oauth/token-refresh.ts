@@ -20,9 +20,9 @@ export interface TokenRefreshConfig {
 /**
  * Gets a new access token with a refresh token (RFC 6749 section 6).
  *
- * A rotated refresh token in the response replaces the old one; the caller must store it,
- * because the server may have revoked the old one (RFC 9700 section 4.14.2). When the response
- * has none, the old refresh token stays valid and is returned. A revoked or expired refresh
+ * When the response contains a rotated refresh token, the caller must store it, because the
+ * server may have revoked the old one (RFC 9700 section 4.14.2). When the response has none,
+ * the old refresh token stays valid and is returned. A revoked or expired refresh
  * token throws {@link OAuthTokenError} with `providerError: 'invalid_grant'`.
  */
 export async function refreshAccessToken(input: TokenRefreshConfig): Promise<OAuthTokenSet> {

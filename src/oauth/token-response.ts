@@ -5,12 +5,12 @@ import { checkInstanceUrl } from './instance-url.ts';
 import type { OAuthServerEndpoints, OAuthTokenSet } from './types.ts';
 
 /**
- * Maximum size in bytes of a token response body. Token responses are usually under a few
- * kilobytes; the limit keeps a hostile endpoint from filling memory.
+ * Maximum size in bytes of a token response body. Token responses are usually a few kilobytes,
+ * so the limit only stops a hostile endpoint from filling memory.
  */
 export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
 
-// RFC 6749 section 5.2 limits `error` to these characters; anything else is not echoed in messages.
+// RFC 6749 section 5.2 limits `error` to these characters. Other values are not echoed in messages.
 const OAUTH_ERROR_CODE_PATTERN = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,100}$/;
 
 /** Input of {@link processTokenResponse}. */
@@ -107,7 +107,7 @@ function normaliseTokenResponseBody(body: Record<string, unknown>): { body: Reco
     }
   }
 
-  // Latchkey never uses identity claims; checking an ID token would only reject providers
+  // Latchkey never uses identity claims, and checking an ID token would only reject providers
   // whose issuer the connector definition does not name.
   delete copy['id_token'];
 
@@ -185,7 +185,7 @@ export async function processTokenResponse(response: Response, config: TokenResp
       new Response(JSON.stringify(normalised.body), { status: 200, headers: { 'content-type': 'application/json' } }),
     );
   } catch (error) {
-    // oauth4webapi messages name the failed check, never a value; its `cause` holds the body.
+    // oauth4webapi messages name the failed check and never a value. Its `cause` contains the body, so it is dropped.
     const reason = error instanceof Error ? error.message : 'unknown check failed';
     throw new OAuthTokenError('oauth_invalid_token_response', `Token response from ${host} is invalid: ${reason}.`, { status });
   }

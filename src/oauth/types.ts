@@ -14,9 +14,9 @@ export interface OAuthServerEndpoints {
   pkce: boolean;
   /** Default scopes, requested when the caller names none. */
   scopes: string[];
-  /** Separator of scopes in the authorization request; RFC 6749 uses a space, some providers a comma. */
+  /** Separator of scopes in requests. RFC 6749 uses a space, and some providers a comma. */
   scopeSeparator: string;
-  /** Extra authorization request parameters; they may not replace a protocol parameter. */
+  /** Extra authorization request parameters, which may not replace a protocol parameter. */
   authorizationParams: Record<string, string>;
   /** Client authentication at the token endpoint (RFC 6749 section 2.3.1). */
   clientAuth: 'client_secret_basic' | 'client_secret_post';
@@ -29,7 +29,7 @@ export interface OAuthServerEndpoints {
   tokenResponse?: {
     /** Name of a response field with the URL of the customer's own API instance, such as Salesforce's `instance_url`. */
     instanceUrlField?: string;
-    /** Host patterns that the instance URL must match; `*` stands for exactly one DNS label. */
+    /** Host patterns that the instance URL must match, where `*` matches exactly one DNS label. */
     allowedInstanceHosts?: string[];
   };
 }

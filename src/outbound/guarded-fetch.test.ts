@@ -13,7 +13,7 @@ interface LoopbackServer {
   close: () => Promise<void>;
 }
 
-// Answers /redirect with a 302 to /target, /hang never, anything else with 200 "ok".
+// Responds to /redirect with a 302 to /target, to /hang never, and to anything else with 200 "ok".
 async function startLoopbackServer(): Promise<LoopbackServer> {
   let connectionCount = 0;
   const requests: string[] = [];
@@ -45,7 +45,7 @@ async function startLoopbackServer(): Promise<LoopbackServer> {
   };
 }
 
-// A resolver that answers every name with fixed addresses and never queries DNS.
+// A resolver that returns fixed addresses for every name and never queries DNS.
 function fixedLookup(addresses: LookupAddress[], calls: string[] = []): LookupFunction {
   return (hostname, options, callback) => {
     calls.push(hostname);

@@ -32,11 +32,11 @@ export class OutboundRequestError extends Error {
 
 /** Options of {@link createGuardedFetch}. */
 export interface GuardedFetchConfig {
-  /** Allows private, loopback and other non-public addresses; only for self-hosted APIs. */
+  /** Allows private, loopback and other non-public addresses. Set it only for self-hosted APIs. */
   allowPrivateNetwork: boolean;
-  /** DNS resolver; defaults to `dns.lookup`. It is called with `all: true` and must honour it. */
+  /** DNS resolver, by default `dns.lookup`. It is called with `all: true` and must honour it. */
   lookup?: LookupFunction;
-  /** Maximum time in ms for the whole request including the body; defaults to {@link DEFAULT_OUTBOUND_TIMEOUT_MS}. */
+  /** Maximum time in ms for the whole request including the body, by default {@link DEFAULT_OUTBOUND_TIMEOUT_MS}. */
   timeoutMs?: number;
 }
 
@@ -91,7 +91,7 @@ function rejectAddress(host: string, address: string, rangeName: string): Outbou
  */
 export function createCheckedLookup(lookup: LookupFunction, allowPrivateNetwork: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    // Resolve every address even when the socket asks for one, so that a mixed answer
+    // Resolve every address even when the socket requests one, so that a mixed answer
     // with one private address is rejected as a whole.
     lookup(hostname, { ...options, all: true }, (error, result) => {
       if (error) {
@@ -166,10 +166,10 @@ function splitRequest(input: string | URL | Request, init: RequestInit | undefin
  * connects to it. IP literals in the URL are checked the same way. Redirects are never followed
  * (`redirect: 'manual'` whatever the caller passes), because a redirect could carry credentials
  * to another host. Only `http:` and `https:` URLs are accepted.
- * See RFC 9700 section 4.15 for the risk of requests to internal endpoints.
  *
  * Rejections and failures throw {@link OutboundRequestError}. An abort by the caller's own
- * signal propagates unchanged.
+ * signal propagates unchanged. The timeout also covers reading the body, which then fails with
+ * a `TimeoutError` DOMException from the body stream.
  */
 export function createGuardedFetch(config: GuardedFetchConfig): typeof fetch {
   const timeoutMs = config.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
@@ -188,7 +188,7 @@ export function createGuardedFetch(config: GuardedFetchConfig): typeof fetch {
       );
     }
 
-    // The socket skips DNS lookup for an IP literal, so the checked lookup never sees it.
+    // The socket skips DNS lookup for an IP literal, so the checked lookup is never called for it.
     const literal = stripIpv6Brackets(host);
     if (!config.allowPrivateNetwork && isIP(literal) !== 0) {
       const rangeName = findNonPublicRange(literal);

@@ -25,11 +25,11 @@ const Provider = ProviderModule as ProviderConstructor;
 
 /** Options of {@link startAuthorizationServer}. */
 export interface AuthorizationServerConfig {
-  /** Redirect URIs registered for the client; defaults to one loopback callback. */
+  /** Redirect URIs registered for the client. Defaults to one loopback callback. */
   redirectUris?: string[];
-  /** Scopes the client may request besides `openid` and `offline_access`; defaults to `contacts.read contacts.write`. */
+  /** Scopes the client may request besides `openid` and `offline_access`. Defaults to `contacts.read` and `contacts.write`. */
   scopes?: string[];
-  /** Access token lifetime in seconds; defaults to 3600. */
+  /** Access token lifetime in seconds. Defaults to 3600. */
   accessTokenTtlSeconds?: number;
 }
 
@@ -65,8 +65,8 @@ async function closeServer(server: Server): Promise<void> {
 /**
  * Starts oidc-provider on 127.0.0.1 with a random port, as a real authorization server for tests.
  *
- * The one client is confidential; oidc-provider accepts both client_secret_basic and
- * client_secret_post from a client that has a secret. PKCE with S256 is required, every
+ * The one client is confidential, and oidc-provider 9 accepts both client_secret_basic and
+ * client_secret_post from any client that has a secret. PKCE with S256 is required, every
  * authorization code grant gets a refresh token, refresh tokens rotate on every use, and the
  * client credentials grant is enabled. Sign-in uses oidc-provider's development interactions,
  * which accept any login and password (see {@link completeAuthorization}).
@@ -104,8 +104,8 @@ export async function startAuthorizationServer(config: AuthorizationServerConfig
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
     },
-    // The default issues refresh tokens only with the offline_access scope; connectors
-    // rarely request it, so every grant that allows refresh gets one here.
+    // The default issues refresh tokens only with the offline_access scope. Connectors rarely
+    // request it, so here every grant that allows refresh gets one.
     issueRefreshToken: async (_context: unknown, client: ProviderClient) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
     // Explicit lifetimes and account lookup keep oidc-provider from logging a notice for each default.
@@ -150,7 +150,7 @@ function assertLoopback(url: URL): void {
   }
 }
 
-/** Minimal cookie store for one origin; it ignores Path, because one sign-in uses distinct cookie names. */
+/** Minimal cookie store for one origin. It ignores Path, because one sign-in uses distinct cookie names. */
 class CookieJar {
   private readonly cookies = new Map<string, string>();
 
@@ -192,7 +192,7 @@ function decodeHtmlAttribute(value: string): string {
 export interface CompleteAuthorizationConfig {
   /** Cancels at the sign-in page, so that the provider returns `error=access_denied`. */
   deny?: boolean;
-  /** Account id to sign in as; defaults to `test-user`. */
+  /** Account id to sign in as. Defaults to `test-user`. */
   login?: string;
 }
 
@@ -295,7 +295,7 @@ export interface RunningQuirkyTokenServer {
 }
 
 /**
- * Starts a plain node:http server on 127.0.0.1 that answers every request with `respond`, to
+ * Starts a plain node:http server on 127.0.0.1 that responds to every request with `respond`, to
  * reproduce token responses that real providers send but RFC 6749 does not allow.
  * `Content-Type` defaults to application/json.
  */
