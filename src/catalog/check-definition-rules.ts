@@ -75,7 +75,7 @@ const OAUTH_KEYS = [
   'tokenResponse',
 ] as const;
 const AUTHORIZATION_CODE_KEYS = ['authorizationUrl', 'pkce', 'authorizationParams'] as const;
-// Latchkey sets these itself; letting a definition override them could break state or PKCE checks.
+// Latchkey sets these itself, so a definition that overrides them could break the state or PKCE checks.
 const RESERVED_AUTHORIZATION_PARAMS = new Set([
   'client_id',
   'redirect_uri',
@@ -142,9 +142,9 @@ function checkUrlTemplates(document: ConnectorDefinitionDocument, fields: FieldD
       report(at, error.message);
       continue;
     }
-    if (parts.scheme === 'http' && !allowPrivateNetwork) report(at, 'must use https; http is allowed only with allowPrivateNetwork: true');
+    if (parts.scheme === 'http' && !allowPrivateNetwork) report(at, 'must use https, because http is allowed only with allowPrivateNetwork: true');
     if (at === '/api/baseUrl' && parts.rest.some((part) => part.kind === 'literal' && part.text.includes('?'))) {
-      report(at, 'must not contain a query; requests add their own query parameters');
+      report(at, 'must not contain a query, because requests add their own query parameters');
     }
 
     const sampleValues = collectSampleValues(at, template, fields, report);
@@ -175,8 +175,8 @@ function collectSampleValues(at: string, template: string, fields: FieldDocument
       usable = false;
       continue;
     }
-    if (field.secret === true) report(at, `uses the secret field {${name}}; secret values must not appear in URLs`);
-    else if (field.optional === true) report(at, `uses the optional field {${name}}; fields used in URLs must be required`);
+    if (field.secret === true) report(at, `uses the secret field {${name}}, but secret values must not appear in URLs`);
+    else if (field.optional === true) report(at, `uses the optional field {${name}}, but fields used in URLs must be required`);
     else if (field.pattern === undefined && field.enum === undefined) {
       report(`/fields/${index}`, `needs a pattern or an enum, because {${name}} is used in a URL`);
     } else if (field.pattern !== undefined && !(field.pattern.startsWith('^') && field.pattern.endsWith('$'))) {

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 
-/** How the customer authenticates with the third-party API. */
+/** Authentication method that a connector uses with the third-party API. */
 export type AuthMode = 'oauth2' | 'oauth2_client_credentials' | 'api_key' | 'basic' | 'none';
 
 /** A value the customer enters on the hosted page, such as an API key or a subdomain. */
@@ -15,7 +15,7 @@ export interface FieldDefinition {
   optional: boolean;
 }
 
-/** Where the credentials go in each API request: a header, a query parameter or HTTP Basic. */
+/** Placement of the credentials in each API request: a header, a query parameter or HTTP Basic. */
 export type CredentialInjection =
   | { header: string; value: string }
   | { query: string; value: string }

@@ -37,7 +37,7 @@ export function findRequestPathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'must start with "/"';
   if (path.includes('//')) return 'must not contain "//" or a full URL';
   if (path.includes('\\')) return 'must not contain a backslash';
-  if (path.includes('?') || path.includes('#')) return 'must not contain "?" or "#"; send query parameters separately';
+  if (path.includes('?') || path.includes('#')) return 'must not contain "?" or "#" (send query parameters separately)';
   if (/[\u0000-\u0020\u007f-\u009f]/.test(path)) return 'must not contain white space or control characters';
 
   const dotSegment = path
@@ -54,7 +54,7 @@ export function findRequestPathProblem(path: string): string | undefined {
  *
  * The base URL is rendered from `api.baseUrl` with the field values, and the path is
  * appended to it. The result must keep the base URL's origin and path prefix, so a
- * request can reach no other host through the connector. `values` holds the cleaned
+ * request can reach no other host through the connector. `values` contains the cleaned
  * field values and, for the OAuth modes, `accessToken`. Credential values are checked
  * again here, because an access token comes from the provider and not from the form.
  */

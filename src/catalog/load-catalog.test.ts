@@ -99,9 +99,9 @@ describe('loadCatalog', () => {
     const error = await loadError([directory]);
 
     expect(error.problems.map((problem) => problem.file)).toEqual([badType, badYaml, empty]);
-    expect(error.problems[0]).toEqual({ file: badType, field: '/colour', reason: 'unknown key "colour"; remove it or check its spelling' });
+    expect(error.problems[0]).toEqual({ file: badType, field: '/colour', reason: 'unknown key "colour" (check its spelling or remove it)' });
     expect(error.problems[1]!.reason).toMatch(/^invalid YAML: .* at line \d+, column \d+$/);
-    expect(error.problems[2]).toEqual({ file: empty, field: '', reason: 'file is empty; expected a connector definition' });
+    expect(error.problems[2]).toEqual({ file: empty, field: '', reason: 'file is empty (expected a connector definition)' });
     expect(error.message.split('\n')).toHaveLength(4);
     expect(error.message).toMatch(/^Connector definitions are invalid \(3 problems\):/);
   });

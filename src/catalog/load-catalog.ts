@@ -8,7 +8,7 @@ import { parseConnectorDefinition } from './parse-connector-definition.ts';
 /** Absolute path of the `connectors/` folder of definitions that ship with Latchkey. */
 export const DEFAULT_CONNECTORS_DIRECTORY = fileURLToPath(new URL('../../connectors', import.meta.url));
 
-/** A problem in one definition file: the file as shown to people, a JSON pointer to the key (empty for the whole file) and the reason. */
+/** A problem in one definition file: the path for display, a JSON pointer to the key (empty for the whole file), and the reason. */
 export interface CatalogProblem {
   file: string;
   field: string;
@@ -57,7 +57,7 @@ export class Catalog {
 
   /** Returns every definition, sorted by id. */
   list(): ConnectorDefinition[] {
-    return [...this.#definitions.values()].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+    return [...this.#definitions.values()].sort(compareById);
   }
 
   /** Returns the definition with this id, or undefined. */
@@ -71,6 +71,12 @@ export class Catalog {
     if (!definition) throw new ConnectorNotFoundError(id);
     return definition;
   }
+}
+
+function compareById(left: ConnectorDefinition, right: ConnectorDefinition): number {
+  if (left.id < right.id) return -1;
+  if (left.id > right.id) return 1;
+  return 0;
 }
 
 /**
@@ -121,18 +127,23 @@ async function listDefinitionFiles(directory: string, problems: CatalogProblem[]
       .sort()
       .map((name) => path.join(absolute, name));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'directory not found' : code === 'ENOTDIR' ? 'is not a directory' : `directory could not be read (${code ?? String(error)})`;
-    problems.push({ file: displayPath(absolute), field: '', reason });
+    problems.push({ file: displayPath(absolute), field: '', reason: describeDirectoryError(error) });
     return [];
   }
+}
+
+function describeDirectoryError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'directory not found';
+  if (code === 'ENOTDIR') return 'is not a directory';
+  return `directory could not be read (${code ?? String(error)})`;
 }
 
 type LoadedFile = { ok: true; definition: ConnectorDefinition } | { ok: false; problems: CatalogProblem[] };
 
 async function loadDefinitionFile(file: string): Promise<LoadedFile> {
-  const shown = displayPath(file);
-  const fileProblem = (reason: string): LoadedFile => ({ ok: false, problems: [{ file: shown, field: '', reason }] });
+  const displayedFile = displayPath(file);
+  const fileProblem = (reason: string): LoadedFile => ({ ok: false, problems: [{ file: displayedFile, field: '', reason }] });
 
   let text: string;
   try {
@@ -143,7 +154,7 @@ async function loadDefinitionFile(file: string): Promise<LoadedFile> {
 
   const document = YAML.parseDocument(text, { uniqueKeys: true });
   if (document.errors.length > 0) {
-    return { ok: false, problems: document.errors.map((error) => ({ file: shown, field: '', reason: `invalid YAML: ${firstLine(error.message)}` })) };
+    return { ok: false, problems: document.errors.map((error) => ({ file: displayedFile, field: '', reason: `invalid YAML: ${firstLine(error.message)}` })) };
   }
 
   let value: unknown;
@@ -153,10 +164,10 @@ async function loadDefinitionFile(file: string): Promise<LoadedFile> {
   } catch (error) {
     return fileProblem(`invalid YAML: ${firstLine((error as Error).message)}`);
   }
-  if (value === null || value === undefined) return fileProblem('file is empty; expected a connector definition');
+  if (value === null || value === undefined) return fileProblem('file is empty (expected a connector definition)');
 
   const result = parseConnectorDefinition(value, file);
-  if (!result.ok) return { ok: false, problems: result.problems.map((problem) => ({ file: shown, ...problem })) };
+  if (!result.ok) return { ok: false, problems: result.problems.map((problem) => ({ file: displayedFile, ...problem })) };
   return result;
 }
 

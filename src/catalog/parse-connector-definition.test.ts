@@ -107,21 +107,21 @@ describe('parseConnectorDefinition', () => {
   it('rejects an unknown key and names it', () => {
     const document = { ...oauthDocument(), colour: 'blue' };
 
-    expect(problemsOf(document)).toEqual([{ field: '/colour', reason: 'unknown key "colour"; remove it or check its spelling' }]);
+    expect(problemsOf(document)).toEqual([{ field: '/colour', reason: 'unknown key "colour" (check its spelling or remove it)' }]);
   });
 
   it('rejects an unknown key inside a field', () => {
     const document = oauthDocument();
     document.fields[0].lable = 'typo';
 
-    expectProblem(document, '/fields/0/lable', 'unknown key "lable"; remove it or check its spelling');
+    expectProblem(document, '/fields/0/lable', 'unknown key "lable" (check its spelling or remove it)');
   });
 
   it('rejects an unknown key inside inject', () => {
     const document = apiKeyDocument();
     document.api.inject.prefix = 'Token';
 
-    expectProblem(document, '/api/inject/prefix', 'unknown key "prefix"; remove it or check its spelling');
+    expectProblem(document, '/api/inject/prefix', 'unknown key "prefix" (check its spelling or remove it)');
   });
 
   it('rejects a value of the wrong type', () => {
@@ -239,14 +239,14 @@ describe('parseConnectorDefinition', () => {
     const document = oauthDocument();
     document.fields[0].secret = true;
 
-    expectProblem(document, '/api/baseUrl', 'uses the secret field {subdomain}; secret values must not appear in URLs');
+    expectProblem(document, '/api/baseUrl', 'uses the secret field {subdomain}, but secret values must not appear in URLs');
   });
 
   it('rejects an optional field in a URL', () => {
     const document = oauthDocument();
     document.fields[0].optional = true;
 
-    expectProblem(document, '/auth/tokenUrl', 'uses the optional field {subdomain}; fields used in URLs must be required');
+    expectProblem(document, '/auth/tokenUrl', 'uses the optional field {subdomain}, but fields used in URLs must be required');
   });
 
   it('requires a pattern or enum on a field used in a URL', () => {
@@ -303,7 +303,7 @@ describe('parseConnectorDefinition', () => {
     const document = apiKeyDocument();
     document.api.baseUrl = 'http://api.acme.example';
 
-    expectProblem(document, '/api/baseUrl', 'must use https; http is allowed only with allowPrivateNetwork: true');
+    expectProblem(document, '/api/baseUrl', 'must use https, because http is allowed only with allowPrivateNetwork: true');
   });
 
   it('rejects an IP literal host without allowPrivateNetwork', () => {
@@ -314,7 +314,7 @@ describe('parseConnectorDefinition', () => {
   });
 
   it('accepts a loopback http URL with allowPrivateNetwork', () => {
-    const document = { ...apiKeyDocument(), allowPrivateNetwork: true };
+    const document: Document = { ...apiKeyDocument(), allowPrivateNetwork: true };
     document.api.baseUrl = 'http://127.0.0.1:8080/api';
 
     const result = parseConnectorDefinition(document, '/tmp/local.yaml');
@@ -325,7 +325,7 @@ describe('parseConnectorDefinition', () => {
     const document = apiKeyDocument();
     document.api.baseUrl = 'https://api.acme.example/v1?format=json';
 
-    expectProblem(document, '/api/baseUrl', 'must not contain a query; requests add their own query parameters');
+    expectProblem(document, '/api/baseUrl', 'must not contain a query, because requests add their own query parameters');
   });
 
   it('rejects reserved authorization parameters', () => {

@@ -62,15 +62,22 @@ function describeInjectionErrors(inject: unknown, add: Report): void {
     add('/api/inject', 'must be an object with one of the keys header, query or basic');
     return;
   }
-  const schema: TSchema | undefined =
-    'basic' in inject ? BasicInjectionSchema : 'query' in inject ? QueryInjectionSchema : 'header' in inject ? HeaderInjectionSchema : undefined;
+  const schema = selectInjectionSchema(inject);
   if (!schema) {
     add('/api/inject', 'must have one of the keys header, query or basic');
     return;
   }
+
   for (const error of Value.Errors(schema, inject)) {
     describeSchemaError({ ...error, instancePath: `/api/inject${error.instancePath}` }, add);
   }
+}
+
+function selectInjectionSchema(inject: object): TSchema | undefined {
+  if ('basic' in inject) return BasicInjectionSchema;
+  if ('query' in inject) return QueryInjectionSchema;
+  if ('header' in inject) return HeaderInjectionSchema;
+  return undefined;
 }
 
 interface SchemaError {
@@ -93,7 +100,7 @@ function describeSchemaError(error: SchemaError, add: Report): void {
       return;
     case 'additionalProperties':
       for (const key of params['additionalProperties'] as string[]) {
-        add(`${at}/${escapePointer(key)}`, `unknown key "${key}"; remove it or check its spelling`);
+        add(`${at}/${escapePointer(key)}`, `unknown key "${key}" (check its spelling or remove it)`);
       }
       return;
     case 'type':

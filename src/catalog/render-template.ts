@@ -7,7 +7,7 @@ export type TemplatePart = { kind: 'literal'; text: string } | { kind: 'placehol
 export interface UrlTemplate {
   scheme: 'http' | 'https';
   host: TemplatePart[];
-  /** Literal host text after the last host placeholder, such as `.atlassian.net`; empty when the host has no placeholder. */
+  /** Literal host text after the last host placeholder, such as `.atlassian.net`. It is empty when the host has no placeholder. */
   hostSuffix: string;
   /** Literal port digits, or an empty string when the template has no port. */
   port: string;
@@ -160,7 +160,7 @@ function checkRest(rest: TemplatePart[]): void {
   for (const part of rest) {
     if (part.kind === 'placeholder') {
       if (inQuery) {
-        throw new TemplateError('invalid_template', `The placeholder {${part.name}} is in the query; placeholders are allowed in the host and path only.`, part.name);
+        throw new TemplateError('invalid_template', `The placeholder {${part.name}} is in the query, but placeholders are allowed in the host and path only.`, part.name);
       }
       continue;
     }

@@ -9,10 +9,10 @@ function formUrlEncode(value: string): string {
  * Creates the token endpoint client authentication of RFC 6749 section 2.3.1.
  *
  * For `client_secret_basic` the client id and secret are form-urlencoded before Base64, as that
- * section requires. oauth4webapi's own `ClientSecretBasic` (3.8) also escapes `-`, `.` and `_`,
- * which conforming servers decode, but which providers that skip the decoding reject for most
- * real client ids. This serializer leaves letters, digits and `*-._` as they are, so such
- * providers work whenever the credentials contain nothing else.
+ * section requires. oauth4webapi's own `ClientSecretBasic` (3.8) also escapes `-`, `.` and `_`.
+ * Conforming servers decode that, but providers that skip the decoding then reject the client.
+ * This serializer leaves letters, digits and `*-._` as they are, so such providers work
+ * whenever the credentials contain no other characters.
  */
 export function createClientAuthentication(
   method: 'client_secret_basic' | 'client_secret_post',

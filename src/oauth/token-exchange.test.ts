@@ -477,6 +477,14 @@ describe('exchangeAuthorizationCode token response quirks', () => {
     await expectTokenError(promise, 'oauth_invalid_token_response');
   });
 
+  it('rejects an oversized body', async () => {
+    const { promise } = await exchangeWith(json({ access_token: ACCESS_TOKEN, padding: 'x'.repeat(300 * 1024) }));
+
+    const error = await expectTokenError(promise, 'oauth_invalid_token_response');
+
+    expect(error.message).toContain('is larger than 262144 bytes');
+  });
+
   it('rejects expires_in that is not a number', async () => {
     const { promise } = await exchangeWith(json({ access_token: ACCESS_TOKEN, expires_in: 'one hour' }));
 

@@ -129,7 +129,8 @@ function normaliseTokenResponseBody(body: Record<string, unknown>): { body: Reco
     return { reason: 'expires_in is not a non-negative number' };
   }
 
-  // Some providers (GitHub, Facebook) join scopes with commas, and a few send an array.
+  // RFC 6749 section 3.3 wants one space-separated string. Comma-joined strings and JSON arrays
+  // of strings are accepted too.
   const scope = copy['scope'];
   if (Array.isArray(scope) && scope.every((item) => typeof item === 'string')) {
     copy['scope'] = scope.join(' ');

@@ -226,6 +226,9 @@ describe('createGuardedFetch', () => {
 
     expect(error).toBeInstanceOf(OutboundRequestError);
     expect((error as OutboundRequestError).code).toBe('outbound_scheme_refused');
+    expect((error as OutboundRequestError).message).toBe(
+      `Outbound request rejected: the scheme ${new URL(url).protocol} is not allowed. Use https: or http:.`,
+    );
   });
 
   it('never follows redirects', async () => {
@@ -258,6 +261,7 @@ describe('createGuardedFetch', () => {
 
     expect(error).toBeInstanceOf(OutboundRequestError);
     expect((error as OutboundRequestError).code).toBe('outbound_request_failed');
+    expect((error as OutboundRequestError).message).toBe('Outbound request to 127.0.0.1 failed (ECONNREFUSED).');
   });
 
   it('propagates an abort by the caller', async () => {

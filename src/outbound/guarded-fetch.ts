@@ -141,6 +141,20 @@ function findOutboundRequestError(error: unknown): OutboundRequestError | undefi
   return undefined;
 }
 
+// undici wraps network failures in `TypeError('fetch failed')`; the system error code such as
+// ECONNREFUSED sits further down the cause chain.
+function findSystemErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) {
+      return code;
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
 function splitRequest(input: string | URL | Request, init: RequestInit | undefined): { url: URL; init: RequestInit } {
   if (input instanceof Request) {
     const fromRequest: RequestInit & { duplex?: 'half' } = {
@@ -184,7 +198,7 @@ export function createGuardedFetch(config: GuardedFetchConfig): typeof fetch {
       throw new OutboundRequestError(
         'outbound_scheme_refused',
         host,
-        `Outbound request to ${host} rejected: the scheme ${url.protocol} is not allowed, use https: or http:.`,
+        `Outbound request rejected: the scheme ${url.protocol} is not allowed. Use https: or http:.`,
       );
     }
 
@@ -225,7 +239,11 @@ export function createGuardedFetch(config: GuardedFetchConfig): typeof fetch {
         throw error;
       }
 
-      throw new OutboundRequestError('outbound_request_failed', host, `Outbound request to ${host} failed.`, { cause: error });
+      const systemCode = findSystemErrorCode(error);
+      const detail = systemCode === undefined ? '' : ` (${systemCode})`;
+      throw new OutboundRequestError('outbound_request_failed', host, `Outbound request to ${host} failed${detail}.`, {
+        cause: error,
+      });
     }
   };
 }

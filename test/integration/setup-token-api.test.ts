@@ -7,7 +7,7 @@ let provider: TestProvider;
 let server: TestServer;
 
 beforeAll(async () => {
-  provider = await startTestProvider({ apiKey: 'good-key', username: 'ann@example.com', password: 'pw' });
+  provider = await startTestProvider({ apiKey: 'good-key', username: 'ann@example.com', passwords: ['pw'] });
   server = await startTestServer({
     connectors: testConnectorFiles(provider.url),
     env: { LATCHKEY_SUCCESS_URL_ORIGINS: 'https://app.partner.example' },

@@ -14,7 +14,7 @@ export interface TestProvider {
  * `GET /v1/me` answers 200 for `Bearer {apiKey}` and 401 with a JSON message otherwise;
  * `GET /{workspace}/api/myself` checks Basic credentials the same way.
  */
-export async function startTestProvider(accepted: { apiKey: string; username: string; password: string }): Promise<TestProvider> {
+export async function startTestProvider(accepted: { apiKey: string; username: string; passwords: string[] }): Promise<TestProvider> {
   const received: TestProvider['received'] = [];
   const server: Server = createServer((request: IncomingMessage, response) => {
     const authorization = request.headers.authorization;
@@ -24,7 +24,7 @@ export async function startTestProvider(accepted: { apiKey: string; username: st
     if (path === '/v1/me') {
       ok = authorization === `Bearer ${accepted.apiKey}`;
     } else if (/^\/[a-z0-9-]+\/api\/myself$/.test(path)) {
-      ok = authorization === `Basic ${Buffer.from(`${accepted.username}:${accepted.password}`).toString('base64')}`;
+      ok = accepted.passwords.some((password) => authorization === `Basic ${Buffer.from(`${accepted.username}:${password}`).toString('base64')}`);
     }
     response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
     response.end(JSON.stringify(ok ? { id: 'me' } : { message: 'Invalid API key provided' }));

@@ -14,7 +14,6 @@ interface ProviderClient {
 }
 
 interface ProviderInstance {
-  proxy: boolean;
   use(middleware: (context: ProviderContext, next: () => Promise<void>) => Promise<void>): void;
   callback(): RequestListener;
 }
