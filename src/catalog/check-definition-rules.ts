@@ -8,7 +8,7 @@ import {
 } from './connector-definition.ts';
 import { findRequestPathProblem } from './inject-credentials.ts';
 import { checkHeaderSafe } from './input-hygiene.ts';
-import { parseTemplate, parseUrlTemplate, renderUrlTemplate, TemplateError, type TemplatePart } from './render-template.ts';
+import { parseTemplate, parseUrlTemplate, renderUrlTemplate, TemplateError, type TemplatePart, type UrlTemplate } from './render-template.ts';
 
 type Report = (field: string, reason: string) => void;
 type FieldDocument = NonNullable<ConnectorDefinitionDocument['fields']>[number];
@@ -20,7 +20,10 @@ type FieldDocument = NonNullable<ConnectorDefinitionDocument['fields']>[number];
  */
 export function checkDefinitionRules(document: ConnectorDefinitionDocument): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
-  const report: Report = (field, reason) => problems.push({ field, reason });
+  // A field used in several URL templates would otherwise be reported once per template.
+  const report: Report = (field, reason) => {
+    if (!problems.some((problem) => problem.field === field && problem.reason === reason)) problems.push({ field, reason });
+  };
   const fields = document.fields ?? [];
 
   checkFields(fields, report);
@@ -134,7 +137,7 @@ function checkUrlTemplates(document: ConnectorDefinitionDocument, fields: FieldD
   for (const [at, template] of templates) {
     if (template === undefined) continue;
 
-    let parts: { scheme: string; rest: TemplatePart[] };
+    let parts: UrlTemplate;
     try {
       parts = parseUrlTemplate(template);
     } catch (error) {

@@ -63,7 +63,7 @@ describe('cleanFieldValues', () => {
     expect(result.values['apiToken']).toBe(' token ');
   });
 
-  it('reports a zero-width space with its position but not the value', () => {
+  it('reports zero-width space position', () => {
     const result = cleanFieldValues(apiKeyConnector, { apiKey: 'sk_l\u200Bive', region: 'eu' });
 
     expect(result.errors).toEqual({
@@ -154,7 +154,7 @@ describe('cleanFieldValues', () => {
   });
 
   it('ignores keys that are not fields', () => {
-    const result = cleanFieldValues(apiKeyConnector, { apiKey: 'key', region: 'eu', _csrf: 'token', __proto__: 'x' });
+    const result = cleanFieldValues(apiKeyConnector, { apiKey: 'key', region: 'eu', _csrf: 'token' });
 
     expect(result).toEqual({ values: { apiKey: 'key', region: 'eu' }, errors: {} });
   });

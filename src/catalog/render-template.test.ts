@@ -35,6 +35,12 @@ describe('renderUrlTemplate', () => {
     expect(error.placeholder).toBe('org');
   });
 
+  it('keeps a suffix that continues the label', () => {
+    const url = renderUrlTemplate('https://{region}-api.acme.example/v1', { region: 'eu.evil.example' }, PUBLIC);
+
+    expect(url.hostname).toBe('eu.evil.example-api.acme.example');
+  });
+
   it('keeps the host suffix when a value contains dots', () => {
     const url = renderUrlTemplate('https://{subdomain}.acme.example/api', { subdomain: 'evil.example.com' }, PUBLIC);
 

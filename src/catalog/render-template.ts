@@ -7,7 +7,7 @@ export type TemplatePart = { kind: 'literal'; text: string } | { kind: 'placehol
 export interface UrlTemplate {
   scheme: 'http' | 'https';
   host: TemplatePart[];
-  /** Literal host text after the last host placeholder, such as `.atlassian.net`. It is empty when the host has no placeholder. */
+  /** Literal host text after the last host placeholder, such as `.atlassian.net` or `-api.acme.example`. It is empty when the host has no placeholder. */
   hostSuffix: string;
   /** Literal port digits, or an empty string when the template has no port. */
   port: string;
@@ -39,7 +39,8 @@ export class TemplateError extends Error {
 
 const PLACEHOLDER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const HOST_VALUE = /^[A-Za-z0-9._-]+$/;
-const HOST_SUFFIX = /^(\.[A-Za-z0-9-]+){2,}$/;
+// Literal text after the last host placeholder: the rest of that label, then at least two whole labels.
+const HOST_SUFFIX = /^[A-Za-z0-9-]*(\.[A-Za-z0-9-]+){2,}$/;
 const URL_TEMPLATE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
 
 /** Splits a template into literal text and `{name}` placeholders, raising `invalid_template` on stray braces. */
@@ -144,7 +145,7 @@ function findHostSuffix(host: TemplatePart[]): string {
   if (!HOST_SUFFIX.test(suffix)) {
     throw new TemplateError(
       'invalid_template',
-      'A host with placeholders must end with a literal domain of at least two labels after the last placeholder, such as {subdomain}.acme.example.',
+      'A host with placeholders must end with a literal domain of at least two labels after the last placeholder, such as {subdomain}.acme.example or {region}-api.acme.example.',
     );
   }
   return suffix;

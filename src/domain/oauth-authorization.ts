@@ -123,7 +123,11 @@ export async function getAuthorizationResult(context: DomainContext, attemptId: 
 async function exchangeAndStore(context: DomainContext, attempt: OAuthAttemptRow, parameters: URLSearchParams, state: string): Promise<string | null> {
   const found = await context.repositories.setupTokens.findSessionById(attempt.setup_session_id);
   const view = found === undefined ? undefined : await loadSessionView(context, found.session, found.token);
-  if (view === undefined || view.state !== 'active') {
+  if (view?.state === 'completed') {
+    // Another tab of this session finished first; this callback sends no token request.
+    return null;
+  }
+  if (view === undefined) {
     return 'setup_session_ended';
   }
   const logFields = { oauthAttemptId: attempt.id, setupTokenId: view.token.id, accountConnectorId: view.accountConnector.id };

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -31,19 +31,20 @@ export interface TestServerOptions {
   connectors?: Record<string, string>;
   env?: Record<string, string>;
   redeemRateLimit?: number;
+  /** Port to listen on, for tests that must register the callback URL before the server starts. */
+  port?: number;
 }
 
 /** Starts Latchkey on 127.0.0.1 with a fresh SQLite database and key file in a temporary folder. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'latchkey-test-'));
   const connectorsDir = path.join(dataDir, 'connectors');
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(connectorsDir);
   for (const [name, text] of Object.entries(options.connectors ?? {})) {
     await writeFile(path.join(connectorsDir, name), text);
   }
 
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const config = loadConfig({
     LATCHKEY_HOST: '127.0.0.1',
     LATCHKEY_PORT: String(port),

@@ -1,0 +1,21 @@
+/** A connector definition for the loopback authorization server; it allows private networks because it runs on 127.0.0.1. */
+export function oauthConnectorFile(issuer: string): Record<string, string> {
+  return {
+    'test-oauth.yaml': `id: test-oauth
+name: Test Books
+auth:
+  mode: oauth2
+  authorizationUrl: ${issuer}/auth
+  tokenUrl: ${issuer}/token
+  scopes: [openid, offline_access, contacts.read]
+  pkce: true
+  clientAuth: client_secret_basic
+  authorizationParams: { prompt: consent }
+fields: []
+api:
+  baseUrl: ${issuer}/api
+  inject: { header: Authorization, value: "Bearer {accessToken}" }
+allowPrivateNetwork: true
+`,
+  };
+}
