@@ -60,7 +60,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { clo
   const catalog = await loadCatalog(directories);
   logger.info({ connectors: catalog.list().length, directories }, 'connector catalog loaded');
 
-  const database = openDatabase(config);
+  const database = openDatabase(config, logger);
   const applied = await migrateToLatest(database.db);
   logger.info({ engine: database.engine, location: database.location, migrationsApplied: applied }, 'database ready');
 

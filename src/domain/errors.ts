@@ -10,8 +10,6 @@ export const ERROR_CATALOG = {
   field_too_long: { status: 400, message: 'A field is longer than its maximum.' },
   invalid_cursor: { status: 400, message: 'The cursor is invalid; pass back a nextCursor value unchanged.' },
   unauthorized: { status: 401, message: 'A valid API key is required: send "Authorization: Bearer <key>".' },
-  forbidden: { status: 403, message: 'Access is denied.' },
-  csrf_token_invalid: { status: 403, message: 'The form has expired; reload the page and try again.' },
   not_found: { status: 404, message: 'No such resource.' },
   account_not_found: { status: 404, message: 'No account has this id.' },
   account_user_not_found: { status: 404, message: 'No account user has this id.' },
@@ -19,7 +17,6 @@ export const ERROR_CATALOG = {
   account_connector_not_found: { status: 404, message: 'No account connector has this id in this account.' },
   setup_token_not_found: { status: 404, message: 'No setup token has this id.' },
   method_not_allowed: { status: 405, message: 'The method is not allowed on this path.' },
-  conflict: { status: 409, message: 'The request conflicts with the current state.' },
   account_has_sub_accounts: { status: 409, message: 'Delete or move the sub accounts of this account first.' },
   setup_token_completed: { status: 409, message: 'The setup token has completed and cannot be revoked.' },
   payload_too_large: { status: 413, message: 'The request body is larger than the limit.' },
@@ -58,6 +55,8 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 /** An error with a code from the catalog; the HTTP layers turn it into a response. */
 export class LatchkeyError extends Error {
   readonly status: number;
+  /** Structured facts about the failure, such as a list of problems; never secrets. */
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -69,6 +68,4 @@ export class LatchkeyError extends Error {
     this.status = ERROR_CATALOG[code].status;
     this.details = options?.details;
   }
-
-  readonly details: Record<string, unknown> | undefined;
 }

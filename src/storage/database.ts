@@ -4,6 +4,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type { Logger } from 'pino';
 
 import type { Database } from './schema.ts';
 
@@ -25,9 +26,14 @@ export interface DatabaseHandle {
 }
 
 /** Opens the configured database: PostgreSQL when a URL is given, otherwise SQLite under the data folder. */
-export function openDatabase(config: DatabaseConfig): DatabaseHandle {
+export function openDatabase(config: DatabaseConfig, logger?: Logger): DatabaseHandle {
   if (config.databaseUrl !== null) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+    // An idle connection that the server closes emits 'error' on the pool; the pool then
+    // replaces it, so the error is logged and not raised.
+    pool.on('error', (error) => {
+      logger?.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'idle database connection closed');
+    });
     const location = new URL(config.databaseUrl);
     location.password = '';
     return {

@@ -11,6 +11,7 @@ import { createApiKey } from '../../src/domain/api-keys.ts';
 import { ManualClock } from '../../src/domain/clock.ts';
 import { createLogger, openRuntime, type Runtime } from '../../src/runtime.ts';
 import { findFreePort } from './free-port.ts';
+import { createPostgresDatabase, selectedTestEngine } from './test-database.ts';
 
 /** A Latchkey server listening on loopback for one test file, with its log lines captured. */
 export interface TestServer {
@@ -45,6 +46,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
 
   const port = options.port ?? (await findFreePort());
+  const postgres = selectedTestEngine() === 'postgres' ? await createPostgresDatabase() : null;
   const config = loadConfig({
     LATCHKEY_HOST: '127.0.0.1',
     LATCHKEY_PORT: String(port),
@@ -53,6 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LATCHKEY_CONNECTORS_DIR: connectorsDir,
     LATCHKEY_LOG_LEVEL: 'debug',
     LATCHKEY_PARTNER_NAME: 'Acme Partner',
+    ...(postgres === null ? {} : { LATCHKEY_DATABASE_URL: postgres.url }),
     ...options.env,
   });
 
@@ -105,6 +108,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await app.close();
       await runtime.close();
+      await postgres?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
