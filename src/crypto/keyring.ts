@@ -68,9 +68,14 @@ export function formatKeyring(entries: readonly KeyringEntry[]): string {
   return entries.map((entry) => `${entry.id}:${entry.key.toString('base64')}`).join(',');
 }
 
-/** Creates a keyring entry with a fresh random key and a time-based id. */
+/**
+ * Creates a keyring entry with a fresh random key.
+ *
+ * The id is the creation time to the second plus 4 random hex digits, so keys sort by age
+ * and two keys made in the same second still differ.
+ */
 export function generateKeyringEntry(now: Date = new Date()): KeyringEntry {
-  const id = `k${now.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+  const id = `k${now.toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
   return { id, key: randomBytes(KEY_BYTES) };
 }
 

@@ -77,6 +77,6 @@ describe('loadOrCreateLocalKeyring', () => {
     const second = loadOrCreateLocalKeyring(dataDir);
     expect(second.created).toBe(false);
     expect(second.keyring.current.id).toBe(first.keyring.current.id);
-    expect(readFileSync(first.file, 'utf8').trim()).toMatch(/^k\d{14}:[A-Za-z0-9+/]+=*$/);
+    expect(readFileSync(first.file, 'utf8').trim()).toMatch(/^k\d{14}-[0-9a-f]{4}:[A-Za-z0-9+/]+=*$/);
   });
 });

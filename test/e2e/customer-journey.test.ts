@@ -166,7 +166,7 @@ function onLatchkeyPages(messages: string[]): string[] {
 
 /** Presses Continue on the landing page and waits for the session page. */
 async function continueFromLanding(page: Page): Promise<void> {
-  page.on('request', (r) => console.log('REQ', r.method(), r.url(), JSON.stringify(r.headers())));
+  page.on('request', async (r) => console.log('REQ', r.method(), r.url(), JSON.stringify(await r.allHeaders())));
   page.on('response', (r) => console.log('RES', r.status(), r.url()));
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.waitForTimeout(1000);

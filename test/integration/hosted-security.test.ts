@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { rotateKeys } from '../../src/cli/rotate-keys.ts';
+import { parseKeyring } from '../../src/crypto/keyring.ts';
+import { Sealer } from '../../src/crypto/sealer.ts';
+import { credentialsSealContext } from '../../src/domain/credentials-envelope.ts';
+import { startTestProvider, testConnectorFiles, type TestProvider } from '../support/api-provider.ts';
+import { BrowserClient, hiddenValue } from '../support/browser-client.ts';
+import { startTestServer, type TestServer } from '../support/latchkey-server.ts';
+
+let provider: TestProvider;
+let server: TestServer;
+
+beforeAll(async () => {
+  provider = await startTestProvider({ apiKey: 'good-key', username: 'ann@example.com', passwords: ['pw'] });
+  server = await startTestServer({ connectors: testConnectorFiles(provider.url), redeemRateLimit: 1000 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await provider?.close();
+});
+
+async function issueToken() {
+  const account = await server.api('POST', '/v1/accounts', { name: 'Globex' });
+  const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: `ann+${account.body.id}@example.com` });
+  const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-apikey' });
+  const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, { accountUserId: user.body.id });
+  return { accountId: account.body.id as string, accountConnectorId: connector.body.id as string, token: token.body.token as string, link: token.body.link as string };
+}
+
+describe('hosted page protections', () => {
+  it('refuses a redemption whose Origin is another site, leaving the token unspent', async () => {
+    const issued = await issueToken();
+    const browser = new BrowserClient(server.url);
+    const csrf = hiddenValue((await browser.get(issued.link)).text, 'csrf');
+    const response = await fetch(`${server.url}/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://attacker.example',
+        cookie: `lk_csrf=${browser.cookie('lk_csrf')}`,
+      },
+      body: new URLSearchParams({ token: issued.token, csrf }).toString(),
+    });
+    expect(response.status).toBe(403);
+    expect((await browser.get(issued.link)).status).toBe(200);
+  });
+
+  it('rejects an over-long value next to the field without a server error', async () => {
+    const issued = await issueToken();
+    const browser = new BrowserClient(server.url);
+    const landing = await browser.get(issued.link);
+    await browser.post('/connect', { token: issued.token, csrf: hiddenValue(landing.text, 'csrf') });
+    const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
+    const response = await browser.post('/connect/session', { csrf, apiKey: 'k'.repeat(20_000) });
+    expect(response.status).toBe(422);
+    expect(response.text).toContain('16384');
+  });
+
+  it('answers an oversized form with 413 and no server error', async () => {
+    const browser = new BrowserClient(server.url);
+    const response = await browser.post('/connect', { token: 'x'.repeat(2 * 1024 * 1024), csrf: 'x' });
+    expect(response.status).toBe(413);
+  });
+
+  it('limits redemption attempts per client address', async () => {
+    const limited = await startTestServer({ redeemRateLimit: 5 });
+    try {
+      const browser = new BrowserClient(limited.url);
+      const csrf = hiddenValue((await browser.get('/connect')).text, 'csrf');
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 7; attempt += 1) {
+        statuses.push((await browser.post('/connect', { token: `lkst_${'0'.repeat(49)}`, csrf })).status);
+      }
+      expect(statuses).toEqual([403, 403, 403, 403, 403, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('answers unknown API routes with a JSON 404 that does not echo a token', async () => {
+    const response = await fetch(`${server.url}/v2/lkst_${'1'.repeat(49)}`);
+    const body = await response.json();
+    expect(response.status).toBe(404);
+    expect(body.code).toBe('not_found');
+    expect(JSON.stringify(body)).not.toContain('1'.repeat(49));
+  });
+});
+
+describe('key rotation', () => {
+  it('re-encrypts credentials under a new key that opens them after a restart', async () => {
+    const issued = await issueToken();
+    const browser = new BrowserClient(server.url);
+    const landing = await browser.get(issued.link);
+    await browser.post('/connect', { token: issued.token, csrf: hiddenValue(landing.text, 'csrf') });
+    const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
+    expect((await browser.post('/connect/session', { csrf, apiKey: 'good-key' })).status).toBe(303);
+    const db = server.runtime.database.db;
+    const before = (await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', issued.accountConnectorId).executeTakeFirstOrThrow()).credentials_sealed!;
+
+    const counts = await rotateKeys(server.runtime);
+    expect(counts.credentials).toBeGreaterThanOrEqual(1);
+
+    const after = (await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', issued.accountConnectorId).executeTakeFirstOrThrow()).credentials_sealed!;
+    expect(after.split('.')[1]).toBe(counts.keyId);
+    expect(after.split('.')[1]).not.toBe(before.split('.')[1]);
+    const restarted = new Sealer(parseKeyring(readFileSync(server.runtime.keyFile!, 'utf8'), 'key file'));
+    expect(JSON.parse(restarted.open(after, credentialsSealContext(issued.accountConnectorId))).values.apiKey).toBe('good-key');
+  });
+});
