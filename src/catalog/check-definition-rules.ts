@@ -8,7 +8,14 @@ import {
 } from './connector-definition.ts';
 import { findRequestPathProblem } from './inject-credentials.ts';
 import { checkHeaderSafe } from './input-hygiene.ts';
-import { parseTemplate, parseUrlTemplate, renderUrlTemplate, TemplateError, type TemplatePart, type UrlTemplate } from './render-template.ts';
+import {
+  parseTemplate,
+  parseUrlTemplate,
+  renderUrlTemplate,
+  TemplateError,
+  type TemplatePart,
+  type UrlTemplate,
+} from './render-template.ts';
 
 type Report = (field: string, reason: string) => void;
 type FieldDocument = NonNullable<ConnectorDefinitionDocument['fields']>[number];
@@ -145,7 +152,8 @@ function checkUrlTemplates(document: ConnectorDefinitionDocument, fields: FieldD
       report(at, error.message);
       continue;
     }
-    if (parts.scheme === 'http' && !allowPrivateNetwork) report(at, 'must use https, because http is allowed only with allowPrivateNetwork: true');
+    if (parts.scheme === 'http' && !allowPrivateNetwork)
+      report(at, 'must use https, because http is allowed only with allowPrivateNetwork: true');
     if (at === '/api/baseUrl' && parts.rest.some((part) => part.kind === 'literal' && part.text.includes('?'))) {
       report(at, 'must not contain a query, because requests add their own query parameters');
     }

@@ -17,9 +17,7 @@ export interface FieldDefinition {
 
 /** Placement of the credentials in each API request: a header, a query parameter or HTTP Basic. */
 export type CredentialInjection =
-  | { header: string; value: string }
-  | { query: string; value: string }
-  | { basic: { username: string; password: string } };
+  { header: string; value: string } | { query: string; value: string } | { basic: { username: string; password: string } };
 
 /** OAuth 2 settings of a connector, with defaults applied. */
 export interface OAuthSettings {

@@ -59,7 +59,11 @@ function catchRequestError(action: () => unknown): AuthenticatedRequestError {
 
 describe('buildAuthenticatedRequest', () => {
   it('injects a header', () => {
-    const request = buildAuthenticatedRequest(headerConnector, { apiKey: 'sk_test_1' }, { method: 'GET', path: '/v1/balance', query: { limit: '1' } });
+    const request = buildAuthenticatedRequest(
+      headerConnector,
+      { apiKey: 'sk_test_1' },
+      { method: 'GET', path: '/v1/balance', query: { limit: '1' } },
+    );
 
     expect(request.url.href).toBe('https://api.acme.example/v1/balance?limit=1');
     expect(request.headers).toEqual({ Authorization: 'Bearer sk_test_1' });
@@ -104,7 +108,9 @@ describe('buildAuthenticatedRequest', () => {
   });
 
   it('rejects a line break in tokens', () => {
-    const error = catchRequestError(() => buildAuthenticatedRequest(oauthConnector, { accessToken: 'at-1\nX-Evil: 1' }, { method: 'GET', path: '/me' }));
+    const error = catchRequestError(() =>
+      buildAuthenticatedRequest(oauthConnector, { accessToken: 'at-1\nX-Evil: 1' }, { method: 'GET', path: '/me' }),
+    );
 
     expect(error.code).toBe('invalid_credential_value');
     expect(error.message).toBe('The Authorization header contains a line break (U+000A) at position 12. Remove it and try again.');

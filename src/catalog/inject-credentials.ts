@@ -38,6 +38,7 @@ export function findRequestPathProblem(path: string): string | undefined {
   if (path.includes('//')) return 'must not contain "//" or a full URL';
   if (path.includes('\\')) return 'must not contain a backslash';
   if (path.includes('?') || path.includes('#')) return 'must not contain "?" or "#" (send query parameters separately)';
+  // eslint-disable-next-line no-control-regex -- the check exists to find control characters.
   if (/[\u0000-\u0020\u007f-\u009f]/.test(path)) return 'must not contain white space or control characters';
 
   const dotSegment = path
@@ -99,7 +100,10 @@ function buildBasicAuthorization(basic: { username: string; password: string }, 
   const username = renderCredential(basic.username, values, 'The Basic user name');
   const password = renderCredential(basic.password, values, 'The Basic password');
   if (username.includes(':')) {
-    throw new AuthenticatedRequestError('invalid_credential_value', 'The Basic user name contains ":", which HTTP Basic authentication does not allow.');
+    throw new AuthenticatedRequestError(
+      'invalid_credential_value',
+      'The Basic user name contains ":", which HTTP Basic authentication does not allow.',
+    );
   }
   // RFC 7617, section 2: user-id ":" password, base64-encoded.
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;

@@ -182,7 +182,9 @@ describe('checkHeaderSafe', () => {
   });
 
   it('counts positions in code points', () => {
-    expect(checkHeaderSafe('\u{1F511}x')).toBe('The value contains a non-ASCII character (U+1F511) at position 1. Remove it and try again.');
+    expect(checkHeaderSafe('\u{1F511}x')).toBe(
+      'The value contains a non-ASCII character (U+1F511) at position 1. Remove it and try again.',
+    );
     expect(checkHeaderSafe('ab\u{1F511}')).toMatch(/at position 3\./);
   });
 });

@@ -136,7 +136,9 @@ function cleanFieldValue(field: FieldDefinition, input: unknown, usage: Credenti
   }
   if (usage.basicUsername.has(field.name) && value.includes(':')) {
     const position = [...value].indexOf(':') + 1;
-    return { error: `${field.label} contains a colon (:) at position ${position}, which HTTP Basic authentication does not allow in a user name.` };
+    return {
+      error: `${field.label} contains a colon (:) at position ${position}, which HTTP Basic authentication does not allow in a user name.`,
+    };
   }
   if (field.enum && !field.enum.includes(value)) {
     return { error: `${field.label} must be one of: ${field.enum.join(', ')}.` };

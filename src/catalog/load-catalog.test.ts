@@ -99,7 +99,11 @@ describe('loadCatalog', () => {
     const error = await loadError([directory]);
 
     expect(error.problems.map((problem) => problem.file)).toEqual([badType, badYaml, empty]);
-    expect(error.problems[0]).toEqual({ file: badType, field: '/colour', reason: 'unknown key "colour" (check its spelling or remove it)' });
+    expect(error.problems[0]).toEqual({
+      file: badType,
+      field: '/colour',
+      reason: 'unknown key "colour" (check its spelling or remove it)',
+    });
     expect(error.problems[1]!.reason).toMatch(/^invalid YAML: .* at line \d+, column \d+$/);
     expect(error.problems[2]).toEqual({ file: empty, field: '', reason: 'file is empty (expected a connector definition)' });
     expect(error.message.split('\n')).toHaveLength(4);
@@ -122,7 +126,9 @@ describe('loadCatalog', () => {
 
       const error = await loadError([directory, second]);
 
-      expect(error.problems).toEqual([{ file: duplicate, field: '/id', reason: `connector id "acme-keys" is already defined in ${first}` }]);
+      expect(error.problems).toEqual([
+        { file: duplicate, field: '/id', reason: `connector id "acme-keys" is already defined in ${first}` },
+      ]);
     } finally {
       await rm(second, { recursive: true, force: true });
     }

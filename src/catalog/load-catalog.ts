@@ -105,7 +105,11 @@ export async function loadCatalog(directories: string[]): Promise<Catalog> {
 
       const earlier = sourceById.get(loaded.definition.id);
       if (earlier !== undefined) {
-        problems.push({ file: displayPath(file), field: '/id', reason: `connector id "${loaded.definition.id}" is already defined in ${displayPath(earlier)}` });
+        problems.push({
+          file: displayPath(file),
+          field: '/id',
+          reason: `connector id "${loaded.definition.id}" is already defined in ${displayPath(earlier)}`,
+        });
         continue;
       }
       sourceById.set(loaded.definition.id, file);
@@ -154,7 +158,10 @@ async function loadDefinitionFile(file: string): Promise<LoadedFile> {
 
   const document = YAML.parseDocument(text, { uniqueKeys: true });
   if (document.errors.length > 0) {
-    return { ok: false, problems: document.errors.map((error) => ({ file: displayedFile, field: '', reason: `invalid YAML: ${firstLine(error.message)}` })) };
+    return {
+      ok: false,
+      problems: document.errors.map((error) => ({ file: displayedFile, field: '', reason: `invalid YAML: ${firstLine(error.message)}` })),
+    };
   }
 
   let value: unknown;

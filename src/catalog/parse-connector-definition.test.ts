@@ -70,9 +70,7 @@ describe('parseConnectorDefinition', () => {
           authorizationParams: {},
           tokenResponse: {},
         },
-        fields: [
-          { name: 'subdomain', label: 'Acme subdomain', secret: false, pattern: '^[a-z0-9][a-z0-9-]{0,62}$', optional: false },
-        ],
+        fields: [{ name: 'subdomain', label: 'Acme subdomain', secret: false, pattern: '^[a-z0-9][a-z0-9-]{0,62}$', optional: false }],
         api: {
           baseUrl: 'https://{subdomain}.acme.example/api/v2',
           inject: { header: 'Authorization', value: 'Bearer {accessToken}' },
@@ -253,7 +251,9 @@ describe('parseConnectorDefinition', () => {
     const document = oauthDocument();
     delete document.fields[0].pattern;
 
-    expect(problemsOf(document)).toEqual([{ field: '/fields/0', reason: 'needs a pattern or an enum, because {subdomain} is used in a URL' }]);
+    expect(problemsOf(document)).toEqual([
+      { field: '/fields/0', reason: 'needs a pattern or an enum, because {subdomain} is used in a URL' },
+    ]);
   });
 
   it('accepts an enum in place of a pattern for a URL field', () => {

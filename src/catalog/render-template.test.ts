@@ -72,14 +72,18 @@ describe('renderUrlTemplate', () => {
     expect(error.message).toBe('No value was given for {subdomain}.');
   });
 
-  it.each(['http://127.0.0.1:8080/api', 'http://[::1]:8080/api', 'https://10.1.2.3', 'http://2130706433/', 'http://localhost:3000', 'https://api.localhost'])(
-    'rejects the private host of %s',
-    (template) => {
-      const error = catchTemplateError(() => renderUrlTemplate(template, {}, PUBLIC));
+  it.each([
+    'http://127.0.0.1:8080/api',
+    'http://[::1]:8080/api',
+    'https://10.1.2.3',
+    'http://2130706433/',
+    'http://localhost:3000',
+    'https://api.localhost',
+  ])('rejects the private host of %s', (template) => {
+    const error = catchTemplateError(() => renderUrlTemplate(template, {}, PUBLIC));
 
-      expect(error.message).toMatch(/allowPrivateNetwork: true/);
-    },
-  );
+    expect(error.message).toMatch(/allowPrivateNetwork: true/);
+  });
 
   it('allows an IP literal with allowPrivateNetwork', () => {
     expect(renderUrlTemplate('http://127.0.0.1:8080/api', {}, PRIVATE).href).toBe('http://127.0.0.1:8080/api');

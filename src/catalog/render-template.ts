@@ -161,7 +161,11 @@ function checkRest(rest: TemplatePart[]): void {
   for (const part of rest) {
     if (part.kind === 'placeholder') {
       if (inQuery) {
-        throw new TemplateError('invalid_template', `The placeholder {${part.name}} is in the query, but placeholders are allowed in the host and path only.`, part.name);
+        throw new TemplateError(
+          'invalid_template',
+          `The placeholder {${part.name}} is in the query, but placeholders are allowed in the host and path only.`,
+          part.name,
+        );
       }
       continue;
     }
@@ -192,14 +196,23 @@ export function renderUrlTemplate(template: string, values: Record<string, strin
   try {
     url = new URL(`${parsed.scheme}://${host}${port}${rest}`);
   } catch {
-    throw new TemplateError('invalid_template_value', `The URL built from the template ${template} is not a valid URL. Check the values of its placeholders.`);
+    throw new TemplateError(
+      'invalid_template_value',
+      `The URL built from the template ${template} is not a valid URL. Check the values of its placeholders.`,
+    );
   }
 
   if (url.protocol !== `${parsed.scheme}:` || url.username !== '' || url.password !== '') {
-    throw new TemplateError('invalid_template_value', `The URL built from the template ${template} changed its scheme or gained user information.`);
+    throw new TemplateError(
+      'invalid_template_value',
+      `The URL built from the template ${template} changed its scheme or gained user information.`,
+    );
   }
   if (parsed.hostSuffix !== '' && !url.hostname.endsWith(parsed.hostSuffix.toLowerCase())) {
-    throw new TemplateError('invalid_template_value', `The host built from the template ${template} does not end with ${parsed.hostSuffix}.`);
+    throw new TemplateError(
+      'invalid_template_value',
+      `The host built from the template ${template} does not end with ${parsed.hostSuffix}.`,
+    );
   }
   if (!options.allowPrivateNetwork) checkPublicHost(url, template);
 
@@ -243,7 +256,11 @@ function encodeHostValue(name: string, value: string): string {
 
 function encodePathValue(name: string, value: string): string {
   if (value === '' || value === '.' || value === '..') {
-    throw new TemplateError('invalid_template_value', `The value for {${name}} must not be empty, "." or "..", because it becomes a path segment.`, name);
+    throw new TemplateError(
+      'invalid_template_value',
+      `The value for {${name}} must not be empty, "." or "..", because it becomes a path segment.`,
+      name,
+    );
   }
   return encodeURIComponent(value);
 }

@@ -62,10 +62,7 @@ function commandLogger(config: Config) {
 const program = new Command();
 program.name('latchkey').description('Single-use, expiring setup links for authenticating third-party apps.');
 
-program
-  .command('serve')
-  .description('start the HTTP server (partner API and hosted pages)')
-  .action(serve);
+program.command('serve').description('start the HTTP server (partner API and hosted pages)').action(serve);
 
 program
   .command('migrate')
@@ -102,7 +99,9 @@ keys
     const runtime = await openRuntime(config, commandLogger(config));
     try {
       const counts = await rotateKeys(runtime);
-      process.stdout.write(`Re-encrypted ${counts.credentials} credentials, ${counts.oauthApps} OAuth client secrets and ${counts.verifiers} PKCE verifiers under key ${counts.keyId}.\n`);
+      process.stdout.write(
+        `Re-encrypted ${counts.credentials} credentials, ${counts.oauthApps} OAuth client secrets and ${counts.verifiers} PKCE verifiers under key ${counts.keyId}.\n`,
+      );
     } finally {
       await runtime.close();
     }

@@ -44,7 +44,10 @@ export async function rotateKeys(runtime: Runtime): Promise<RotationCounts> {
       }
     } catch (error) {
       failures += 1;
-      runtime.logger.error({ accountConnectorId: row.id, err: { message: (error as Error).message } }, 'credentials could not be re-encrypted');
+      runtime.logger.error(
+        { accountConnectorId: row.id, err: { message: (error as Error).message } },
+        'credentials could not be re-encrypted',
+      );
     }
   }
 
@@ -52,11 +55,17 @@ export async function rotateKeys(runtime: Runtime): Promise<RotationCounts> {
     if (!sealer.needsResealing(row.client_secret_sealed)) continue;
     try {
       const context = oauthAppSealContext(row.connector_id);
-      await repositories.oauthApps.updateSealedSecret(row.connector_id, sealer.seal(sealer.open(row.client_secret_sealed, context), context));
+      await repositories.oauthApps.updateSealedSecret(
+        row.connector_id,
+        sealer.seal(sealer.open(row.client_secret_sealed, context), context),
+      );
       counts.oauthApps += 1;
     } catch (error) {
       failures += 1;
-      runtime.logger.error({ connectorId: row.connector_id, err: { message: (error as Error).message } }, 'OAuth client secret could not be re-encrypted');
+      runtime.logger.error(
+        { connectorId: row.connector_id, err: { message: (error as Error).message } },
+        'OAuth client secret could not be re-encrypted',
+      );
     }
   }
 
@@ -69,7 +78,10 @@ export async function rotateKeys(runtime: Runtime): Promise<RotationCounts> {
       counts.verifiers += 1;
     } catch (error) {
       failures += 1;
-      runtime.logger.error({ oauthAttemptId: row.id, err: { message: (error as Error).message } }, 'PKCE verifier could not be re-encrypted');
+      runtime.logger.error(
+        { oauthAttemptId: row.id, err: { message: (error as Error).message } },
+        'PKCE verifier could not be re-encrypted',
+      );
     }
   }
 

@@ -23,7 +23,12 @@ describe('loadConfig', () => {
   it('reports every invalid value together', () => {
     let error: unknown;
     try {
-      loadConfig({ LATCHKEY_PORT: 'eighty', LATCHKEY_LOG_LEVEL: 'loud', LATCHKEY_DATABASE_URL: 'mysql://x', LATCHKEY_PUBLIC_URL: 'not a url' });
+      loadConfig({
+        LATCHKEY_PORT: 'eighty',
+        LATCHKEY_LOG_LEVEL: 'loud',
+        LATCHKEY_DATABASE_URL: 'mysql://x',
+        LATCHKEY_PUBLIC_URL: 'not a url',
+      });
     } catch (caught) {
       error = caught;
     }

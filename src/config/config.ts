@@ -90,22 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     partnerName: nonEmpty(env.LATCHKEY_PARTNER_NAME) ?? DEFAULT_PARTNER_NAME,
     partnerLogoUrl: parseOptionalUrl(env, 'LATCHKEY_PARTNER_LOGO_URL', problems),
     logLevel,
-    sessionWindowSeconds: parseInteger(
-      env,
-      'LATCHKEY_SESSION_WINDOW_SECONDS',
-      DEFAULT_SESSION_WINDOW_SECONDS,
-      60,
-      24 * 60 * 60,
-      problems,
-    ),
-    refreshMarginSeconds: parseInteger(
-      env,
-      'LATCHKEY_REFRESH_MARGIN_SECONDS',
-      DEFAULT_REFRESH_MARGIN_SECONDS,
-      0,
-      3600,
-      problems,
-    ),
+    sessionWindowSeconds: parseInteger(env, 'LATCHKEY_SESSION_WINDOW_SECONDS', DEFAULT_SESSION_WINDOW_SECONDS, 60, 24 * 60 * 60, problems),
+    refreshMarginSeconds: parseInteger(env, 'LATCHKEY_REFRESH_MARGIN_SECONDS', DEFAULT_REFRESH_MARGIN_SECONDS, 0, 3600, problems),
     successUrlOrigins: parseOrigins(env, 'LATCHKEY_SUCCESS_URL_ORIGINS', problems),
     embedOrigins: parseOrigins(env, 'LATCHKEY_EMBED_ORIGINS', problems),
   };
@@ -121,14 +107,7 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
-function parseInteger(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-): number {
+function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) {
     return fallback;
@@ -185,7 +164,10 @@ function parseOrigins(env: NodeJS.ProcessEnv, name: string, problems: string[]):
     return [];
   }
   const origins: string[] = [];
-  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     try {
       const url = new URL(entry);
       if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== entry.replace(/\/$/, '')) {

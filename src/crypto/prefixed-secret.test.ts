@@ -21,7 +21,10 @@ describe('setup token values', () => {
     // 43 base62 digits can hold 62^43 > 2^256 values; a body decoding above 2^255 shows the top bit is used.
     const bodies = Array.from({ length: 200 }, () => generateSetupTokenValue().slice(5, 48));
     const decode = (body: string) =>
-      [...body].reduce((value, character) => value * 62n + BigInt('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'.indexOf(character)), 0n);
+      [...body].reduce(
+        (value, character) => value * 62n + BigInt('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'.indexOf(character)),
+        0n,
+      );
     expect(bodies.some((body) => decode(body) >= 2n ** 255n)).toBe(true);
     expect(bodies.every((body) => decode(body) < 2n ** 256n)).toBe(true);
   });

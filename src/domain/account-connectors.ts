@@ -78,7 +78,11 @@ export async function installConnector(
 }
 
 /** Returns the account connector or throws `account_connector_not_found`. */
-export async function getAccountConnectorRow(context: DomainContext, accountId: string, accountConnectorId: string): Promise<AccountConnectorRow> {
+export async function getAccountConnectorRow(
+  context: DomainContext,
+  accountId: string,
+  accountConnectorId: string,
+): Promise<AccountConnectorRow> {
   await getAccountRow(context, accountId);
   const row = await context.repositories.accountConnectors.find(accountId, accountConnectorId);
   if (row === undefined) {

@@ -9,7 +9,15 @@ export interface ConnectorSummary {
   logo: string | null;
   docsUrl: string | null;
   authMode: string;
-  fields: { name: string; label: string; help: string | null; secret: boolean; optional: boolean; pattern: string | null; enum: string[] | null }[];
+  fields: {
+    name: string;
+    label: string;
+    help: string | null;
+    secret: boolean;
+    optional: boolean;
+    pattern: string | null;
+    enum: string[] | null;
+  }[];
   oauthAppConfigured: boolean | null;
 }
 
@@ -64,7 +72,10 @@ export async function setOAuthApp(
 ): Promise<{ connectorId: string; clientId: string; scopes: string[] | null; updatedAt: string }> {
   const definition = getConnectorDefinition(context, connectorId);
   if (!OAUTH_MODES.has(definition.auth.mode)) {
-    throw new LatchkeyError('connector_mode_mismatch', `The connector "${connectorId}" uses ${definition.auth.mode}, which needs no OAuth app.`);
+    throw new LatchkeyError(
+      'connector_mode_mismatch',
+      `The connector "${connectorId}" uses ${definition.auth.mode}, which needs no OAuth app.`,
+    );
   }
   const clientId = input.clientId.trim();
   const clientSecret = input.clientSecret.trim();
@@ -90,7 +101,10 @@ export async function setOAuthApp(
 export async function getOAuthApp(context: DomainContext, connectorId: string): Promise<OAuthApp> {
   const row = await context.repositories.oauthApps.find(connectorId);
   if (row === undefined) {
-    throw new LatchkeyError('oauth_app_missing', `Set the OAuth app of "${connectorId}" first: PUT /v1/connectors/${connectorId}/oauth-app.`);
+    throw new LatchkeyError(
+      'oauth_app_missing',
+      `Set the OAuth app of "${connectorId}" first: PUT /v1/connectors/${connectorId}/oauth-app.`,
+    );
   }
   return {
     clientId: row.client_id,

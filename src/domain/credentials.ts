@@ -72,10 +72,15 @@ function openOrMarkUndecryptable(context: DomainContext, row: AccountConnectorRo
     if (!(error instanceof UnsealError)) {
       throw error;
     }
-    context.logger.error({ accountConnectorId: row.id, err: { code: error.code, message: error.message } }, 'stored credentials cannot be decrypted');
-    void context.repositories.accountConnectors.setStatus(row.id, 'undecryptable', context.clock.now().toISOString()).catch((statusError: unknown) => {
-      context.logger.error({ accountConnectorId: row.id, err: statusError }, 'failed to mark account connector undecryptable');
-    });
+    context.logger.error(
+      { accountConnectorId: row.id, err: { code: error.code, message: error.message } },
+      'stored credentials cannot be decrypted',
+    );
+    void context.repositories.accountConnectors
+      .setStatus(row.id, 'undecryptable', context.clock.now().toISOString())
+      .catch((statusError: unknown) => {
+        context.logger.error({ accountConnectorId: row.id, err: statusError }, 'failed to mark account connector undecryptable');
+      });
     throw new LatchkeyError('credentials_undecryptable', undefined, { cause: error });
   }
 }
@@ -127,7 +132,10 @@ async function refreshStoredCredentials(
       context.logger.warn(logFields, 'refresh token rejected; account connector needs a new authentication');
       throw new LatchkeyError('account_connector_needs_reauth', undefined, { cause: error });
     }
-    context.logger.warn({ ...logFields, err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'access token refresh failed');
+    context.logger.warn(
+      { ...logFields, err: { code: (error as { code?: string }).code, message: (error as Error).message } },
+      'access token refresh failed',
+    );
     throw new LatchkeyError('credentials_refresh_failed', undefined, { cause: error });
   }
 

@@ -5,9 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOG } from './errors.ts';
 
 const documentation = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-const documented = new Map(
-  [...documentation.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map((match) => [match[1]!, Number(match[2])]),
-);
+const documented = new Map([...documentation.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map((match) => [match[1]!, Number(match[2])]));
 
 describe('error catalog', () => {
   it('documents every code with its status', () => {

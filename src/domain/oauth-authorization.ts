@@ -16,7 +16,8 @@ import { completeSetupSession, loadSessionView, presetValues, type SetupSessionV
 export const OAUTH_ATTEMPT_SECONDS = 10 * 60;
 
 /** Result of starting an authorization: the provider URL, or errors for the fields asked before it. */
-export type AuthorizationStart = { ok: true; redirectUrl: URL } | { ok: false; fieldErrors: Record<string, string>; keptValues: Record<string, string> };
+export type AuthorizationStart =
+  { ok: true; redirectUrl: URL } | { ok: false; fieldErrors: Record<string, string>; keptValues: Record<string, string> };
 
 /** What the page after the callback shows. */
 export interface OAuthAttemptResult {
@@ -115,12 +116,18 @@ export async function getAuthorizationResult(context: DomainContext, attemptId: 
   }
   const found = await context.repositories.setupTokens.findSessionById(attempt.setup_session_id);
   const view = found === undefined ? undefined : await loadSessionView(context, found.session, found.token);
-  const accountConnector = found === undefined ? undefined : await context.repositories.accountConnectors.findById(found.token.account_connector_id);
+  const accountConnector =
+    found === undefined ? undefined : await context.repositories.accountConnectors.findById(found.token.account_connector_id);
   const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
   return { attempt, view, connectorName: definition?.name ?? 'the app' };
 }
 
-async function exchangeAndStore(context: DomainContext, attempt: OAuthAttemptRow, parameters: URLSearchParams, state: string): Promise<string | null> {
+async function exchangeAndStore(
+  context: DomainContext,
+  attempt: OAuthAttemptRow,
+  parameters: URLSearchParams,
+  state: string,
+): Promise<string | null> {
   const found = await context.repositories.setupTokens.findSessionById(attempt.setup_session_id);
   const view = found === undefined ? undefined : await loadSessionView(context, found.session, found.token);
   if (view?.state === 'completed') {
@@ -144,7 +151,8 @@ async function exchangeAndStore(context: DomainContext, attempt: OAuthAttemptRow
   try {
     const app = await getOAuthApp(context, view.definition.id);
     const server = resolveOAuthServer(view.definition, values, app.scopes);
-    const codeVerifier = attempt.code_verifier_sealed === null ? null : context.sealer.open(attempt.code_verifier_sealed, verifierSealContext(attempt.id));
+    const codeVerifier =
+      attempt.code_verifier_sealed === null ? null : context.sealer.open(attempt.code_verifier_sealed, verifierSealContext(attempt.id));
     const tokens = await exchangeAuthorizationCode({
       server,
       client: { clientId: app.clientId, clientSecret: app.clientSecret },

@@ -11,7 +11,11 @@ export function oauthRedirectUri(publicUrl: string): string {
 }
 
 /** Renders the endpoints of a definition's authorization server with the customer's validated field values. */
-export function resolveOAuthServer(definition: ConnectorDefinition, values: Record<string, string>, scopes: string[] | null): OAuthServerEndpoints {
+export function resolveOAuthServer(
+  definition: ConnectorDefinition,
+  values: Record<string, string>,
+  scopes: string[] | null,
+): OAuthServerEndpoints {
   const auth = definition.auth;
   if (auth.tokenUrl === undefined) {
     throw new Error(`connector ${definition.id} has no tokenUrl`);
@@ -29,7 +33,9 @@ export function resolveOAuthServer(definition: ConnectorDefinition, values: Reco
     allowPrivateNetwork: definition.allowPrivateNetwork,
     tokenResponse: {
       ...(auth.tokenResponse?.instanceUrlField === undefined ? {} : { instanceUrlField: auth.tokenResponse.instanceUrlField }),
-      ...(auth.tokenResponse?.allowedInstanceHosts === undefined ? {} : { allowedInstanceHosts: [...auth.tokenResponse.allowedInstanceHosts] }),
+      ...(auth.tokenResponse?.allowedInstanceHosts === undefined
+        ? {}
+        : { allowedInstanceHosts: [...auth.tokenResponse.allowedInstanceHosts] }),
     },
   };
 }

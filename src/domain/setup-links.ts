@@ -65,7 +65,12 @@ export async function redeemSetupToken(
 
   if (currentSessionSecret !== undefined) {
     const existing = await context.repositories.setupTokens.findSessionBySecretHash(hashSecret(currentSessionSecret));
-    if (existing !== undefined && existing.token.token_hash === tokenHash && existing.session.ended_at === null && existing.session.expires_at > now.toISOString()) {
+    if (
+      existing !== undefined &&
+      existing.token.token_hash === tokenHash &&
+      existing.session.ended_at === null &&
+      existing.session.expires_at > now.toISOString()
+    ) {
       return { sessionSecret: currentSessionSecret, reused: true };
     }
   }

@@ -124,7 +124,11 @@ export async function submitCredentials(
  * The old credentials stay in place until the new ones are committed. Returns false when
  * the session, the token or the account connector stopped being usable meanwhile.
  */
-export async function completeSetupSession(context: DomainContext, view: SetupSessionView, credentials: StoredCredentials): Promise<boolean> {
+export async function completeSetupSession(
+  context: DomainContext,
+  view: SetupSessionView,
+  credentials: StoredCredentials,
+): Promise<boolean> {
   const now = context.clock.now().toISOString();
   const stored = await context.repositories.setupTokens.complete({
     sessionId: view.session.id,
@@ -135,7 +139,10 @@ export async function completeSetupSession(context: DomainContext, view: SetupSe
     now,
   });
   if (!stored) {
-    context.logger.warn({ setupTokenId: view.token.id, setupSessionId: view.session.id }, 'setup session ended before credentials were stored');
+    context.logger.warn(
+      { setupTokenId: view.token.id, setupSessionId: view.session.id },
+      'setup session ended before credentials were stored',
+    );
     return false;
   }
 
@@ -178,7 +185,11 @@ async function fail(
   return { ok: false, ...result, locked };
 }
 
-function nonSecretValues(definition: ConnectorDefinition, cleaned: Record<string, string>, raw: Record<string, unknown>): Record<string, string> {
+function nonSecretValues(
+  definition: ConnectorDefinition,
+  cleaned: Record<string, string>,
+  raw: Record<string, unknown>,
+): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const field of definition.fields) {
     if (field.secret) continue;

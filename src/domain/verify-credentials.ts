@@ -3,7 +3,8 @@ import { buildAuthenticatedRequest } from '../catalog/inject-credentials.ts';
 import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
 
 /** Outcome of a verification request; the message is shown to the customer and names no secret. */
-export type VerificationResult = { ok: true } | { ok: false; reason: 'provider_refused' | 'provider_unreachable' | 'invalid_input'; message: string };
+export type VerificationResult =
+  { ok: true } | { ok: false; reason: 'provider_refused' | 'provider_unreachable' | 'invalid_input'; message: string };
 
 /** Length of the provider's message quoted on the form. */
 const MAX_PROVIDER_MESSAGE_LENGTH = 200;

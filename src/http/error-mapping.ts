@@ -28,7 +28,13 @@ const FASTIFY_CODES: Partial<Record<string, ErrorCode>> = {
  */
 export function toPublicError(error: unknown): PublicError {
   if (error instanceof LatchkeyError) {
-    return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}), unexpected: false };
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+      unexpected: false,
+    };
   }
   const fastifyError = error as Partial<FastifyError> & { code?: string };
   if (fastifyError.code === 'invalid_cursor') {
@@ -58,7 +64,12 @@ export function toPublicError(error: unknown): PublicError {
     return fromCatalog('rate_limited');
   }
   if (status !== undefined && status >= 400 && status < 500) {
-    return { status, code: status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'invalid_request', message: 'The request is invalid.', unexpected: false };
+    return {
+      status,
+      code: status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'invalid_request',
+      message: 'The request is invalid.',
+      unexpected: false,
+    };
   }
   return { ...fromCatalog('internal_error'), unexpected: true };
 }

@@ -21,7 +21,9 @@ export function redactUrl(rawUrl: string): string {
   }
   const parameters = new URLSearchParams(query);
   const redacted = [...parameters.keys()].map((name) =>
-    LOGGABLE_QUERY_PARAMETERS.has(name) ? `${name}=${encodeURIComponent(parameters.get(name) ?? '')}` : `${encodeURIComponent(name)}=[redacted]`,
+    LOGGABLE_QUERY_PARAMETERS.has(name)
+      ? `${name}=${encodeURIComponent(parameters.get(name) ?? '')}`
+      : `${encodeURIComponent(name)}=[redacted]`,
   );
   return `${path}?${redacted.join('&')}`;
 }

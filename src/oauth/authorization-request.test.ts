@@ -119,7 +119,9 @@ describe('createAuthorizationRequest', () => {
       });
 
       await expect(promise).rejects.toThrow(OAuthConfigurationError);
-      await expect(promise).rejects.toThrow(`authorizationParams may not set the protocol parameter ${name}. Remove it from the connector definition.`);
+      await expect(promise).rejects.toThrow(
+        `authorizationParams may not set the protocol parameter ${name}. Remove it from the connector definition.`,
+      );
     },
   );
 });

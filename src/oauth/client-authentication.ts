@@ -14,10 +14,7 @@ function formUrlEncode(value: string): string {
  * This serializer leaves letters, digits and `*-._` as they are, so such providers work
  * whenever the credentials contain no other characters.
  */
-export function createClientAuthentication(
-  method: 'client_secret_basic' | 'client_secret_post',
-  clientSecret: string,
-): oauth.ClientAuth {
+export function createClientAuthentication(method: 'client_secret_basic' | 'client_secret_post', clientSecret: string): oauth.ClientAuth {
   if (method === 'client_secret_post') {
     return oauth.ClientSecretPost(clientSecret);
   }

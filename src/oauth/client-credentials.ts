@@ -43,8 +43,7 @@ export async function requestClientCredentialsToken(input: ClientCredentialsRequ
 
   return processTokenResponse(response, {
     server,
-    processResponse: (normalised) =>
-      oauth.processClientCredentialsResponse(context.authorizationServer, context.client, normalised),
+    processResponse: (normalised) => oauth.processClientCredentialsResponse(context.authorizationServer, context.client, normalised),
     now: input.now ?? (() => new Date()),
     fallbackScopes: scopes,
     fallbackRefreshToken: null,

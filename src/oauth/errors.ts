@@ -14,11 +14,7 @@ export class OAuthCallbackError extends Error {
   /** The provider's `error_description`, as the provider wrote it. */
   readonly providerErrorDescription: string | undefined;
 
-  constructor(
-    code: OAuthCallbackErrorCode,
-    message: string,
-    details: { providerError?: string; providerErrorDescription?: string } = {},
-  ) {
+  constructor(code: OAuthCallbackErrorCode, message: string, details: { providerError?: string; providerErrorDescription?: string } = {}) {
     super(message);
     this.code = code;
     this.providerError = details.providerError;

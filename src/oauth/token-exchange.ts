@@ -54,8 +54,7 @@ export async function exchangeAuthorizationCode(input: AuthorizationCodeExchange
 
   return processTokenResponse(response, {
     server,
-    processResponse: (normalised) =>
-      oauth.processAuthorizationCodeResponse(context.authorizationServer, context.client, normalised),
+    processResponse: (normalised) => oauth.processAuthorizationCodeResponse(context.authorizationServer, context.client, normalised),
     now: input.now ?? (() => new Date()),
     fallbackScopes: input.requestedScopes ?? server.scopes,
     fallbackRefreshToken: null,

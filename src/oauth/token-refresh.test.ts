@@ -49,7 +49,11 @@ describe('refreshAccessToken with oidc-provider', () => {
   });
 
   async function obtainTokens(): Promise<OAuthTokenSet> {
-    const request = await createAuthorizationRequest({ server, client: { clientId: authorizationServer.clientId }, redirectUri: REDIRECT_URI });
+    const request = await createAuthorizationRequest({
+      server,
+      client: { clientId: authorizationServer.clientId },
+      redirectUri: REDIRECT_URI,
+    });
     const callbackUrl = await completeAuthorization(request.url.href);
     return exchangeAuthorizationCode({
       server,

@@ -1,4 +1,4 @@
-import * as oauth from 'oauth4webapi';
+import type * as oauth from 'oauth4webapi';
 
 import { OAuthTokenError } from './errors.ts';
 import { checkInstanceUrl } from './instance-url.ts';
@@ -158,7 +158,10 @@ export async function processTokenResponse(response: Response, config: TokenResp
 
   if (status !== 200) {
     const providerError = body === undefined ? undefined : toProviderError(body, host, status);
-    throw providerError ?? new OAuthTokenError('oauth_token_request_failed', `Token endpoint at ${host} responded with HTTP ${status}.`, { status });
+    throw (
+      providerError ??
+      new OAuthTokenError('oauth_token_request_failed', `Token endpoint at ${host} responded with HTTP ${status}.`, { status })
+    );
   }
 
   if (body === undefined) {
@@ -211,9 +214,13 @@ export async function processTokenResponse(response: Response, config: TokenResp
   if (instanceUrlField !== undefined) {
     const checked = checkInstanceUrl(body[instanceUrlField], server.tokenResponse?.allowedInstanceHosts ?? []);
     if ('reason' in checked) {
-      throw new OAuthTokenError('oauth_invalid_token_response', `Token response from ${host} is invalid: ${instanceUrlField} ${checked.reason}.`, {
-        status,
-      });
+      throw new OAuthTokenError(
+        'oauth_invalid_token_response',
+        `Token response from ${host} is invalid: ${instanceUrlField} ${checked.reason}.`,
+        {
+          status,
+        },
+      );
     }
     tokenSet.instanceUrl = checked.url;
   }

@@ -9,10 +9,7 @@ export const DEFAULT_OUTBOUND_TIMEOUT_MS = 10_000;
 
 /** Stable codes of {@link OutboundRequestError}. */
 export type OutboundRequestErrorCode =
-  | 'outbound_address_refused'
-  | 'outbound_scheme_refused'
-  | 'outbound_timeout'
-  | 'outbound_request_failed';
+  'outbound_address_refused' | 'outbound_scheme_refused' | 'outbound_timeout' | 'outbound_request_failed';
 
 /**
  * Error of an outbound request that the guard rejected or that failed on the network.

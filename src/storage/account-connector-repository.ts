@@ -26,11 +26,7 @@ export class AccountConnectorRepository {
   }
 
   async list(accountId: string, options: { limit: number; cursor?: string }): Promise<Page<AccountConnectorRow>> {
-    const query = this.db
-      .selectFrom('account_connectors')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('deleted_at', 'is', null);
+    const query = this.db.selectFrom('account_connectors').selectAll().where('account_id', '=', accountId).where('deleted_at', 'is', null);
     return selectPage(query, 'account_connectors', options);
   }
 

@@ -12,12 +12,7 @@ export class ApiKeyRepository {
 
   /** Finds a key that is not revoked by the hash of its value. */
   async findActiveByHash(keyHash: string): Promise<ApiKeyRow | undefined> {
-    return this.db
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('key_hash', '=', keyHash)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    return this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
   }
 
   async list(): Promise<ApiKeyRow[]> {

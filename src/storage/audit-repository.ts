@@ -11,7 +11,10 @@ export class AuditRepository {
     await this.db.insertInto('audit_events').values(row).execute();
   }
 
-  async list(filter: { accountId?: string; accountConnectorId?: string; setupTokenId?: string }, options: { limit: number; cursor?: string }): Promise<Page<AuditEventRow>> {
+  async list(
+    filter: { accountId?: string; accountConnectorId?: string; setupTokenId?: string },
+    options: { limit: number; cursor?: string },
+  ): Promise<Page<AuditEventRow>> {
     let query = this.db.selectFrom('audit_events').selectAll();
     if (filter.accountId !== undefined) {
       query = query.where('account_id', '=', filter.accountId);

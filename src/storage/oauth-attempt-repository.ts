@@ -43,7 +43,11 @@ export class OAuthAttemptRepository {
   }
 
   async listWithVerifier(): Promise<Pick<OAuthAttemptRow, 'id' | 'code_verifier_sealed'>[]> {
-    return this.db.selectFrom('oauth_attempts').select(['id', 'code_verifier_sealed']).where('code_verifier_sealed', 'is not', null).execute();
+    return this.db
+      .selectFrom('oauth_attempts')
+      .select(['id', 'code_verifier_sealed'])
+      .where('code_verifier_sealed', 'is not', null)
+      .execute();
   }
 
   async updateSealedVerifier(id: string, sealed: string): Promise<void> {

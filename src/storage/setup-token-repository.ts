@@ -63,7 +63,12 @@ export class SetupTokenRepository {
         .returningAll()
         .executeTakeFirst();
       if (row !== undefined) {
-        await trx.updateTable('setup_sessions').set({ ended_at: now }).where('setup_token_id', '=', id).where('ended_at', 'is', null).execute();
+        await trx
+          .updateTable('setup_sessions')
+          .set({ ended_at: now })
+          .where('setup_token_id', '=', id)
+          .where('ended_at', 'is', null)
+          .execute();
       }
       return row;
     });

@@ -34,7 +34,14 @@ interface Issued {
   link: string;
 }
 
-async function issueToken(options: { connectorId?: string; settings?: Record<string, string>; successUrl?: string; reuse?: Omit<Issued, 'tokenId' | 'token' | 'link'> } = {}): Promise<Issued> {
+async function issueToken(
+  options: {
+    connectorId?: string;
+    settings?: Record<string, string>;
+    successUrl?: string;
+    reuse?: Omit<Issued, 'tokenId' | 'token' | 'link'>;
+  } = {},
+): Promise<Issued> {
   let base = options.reuse;
   if (base === undefined) {
     const account = await server.api('POST', '/v1/accounts', { name: 'Globex' });
@@ -140,11 +147,17 @@ describe('landing page', () => {
     const issued = await issueToken();
     const browsers = Array.from({ length: 20 }, () => new BrowserClient(server.url));
     const csrfValues = await Promise.all(browsers.map(async (browser) => hiddenValue((await browser.get(issued.link)).text, 'csrf')));
-    const responses = await Promise.all(browsers.map((browser, index) => browser.post('/connect', { token: issued.token, csrf: csrfValues[index]! })));
+    const responses = await Promise.all(
+      browsers.map((browser, index) => browser.post('/connect', { token: issued.token, csrf: csrfValues[index]! })),
+    );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 303)).toHaveLength(1);
     expect(statuses.filter((status) => status === 403)).toHaveLength(19);
-    const sessions = await server.runtime.database.db.selectFrom('setup_sessions').selectAll().where('setup_token_id', '=', issued.tokenId).execute();
+    const sessions = await server.runtime.database.db
+      .selectFrom('setup_sessions')
+      .selectAll()
+      .where('setup_token_id', '=', issued.tokenId)
+      .execute();
     expect(sessions).toHaveLength(1);
   });
 
@@ -238,7 +251,14 @@ describe('credentials form', () => {
       .execute();
     const types = events.map((event) => event.type);
     expect(types).toEqual(
-      expect.arrayContaining(['setup_token.created', 'setup_token.opened', 'setup_token.redeemed', 'credentials.verification_failed', 'setup_token.completed', 'credentials.read']),
+      expect.arrayContaining([
+        'setup_token.created',
+        'setup_token.opened',
+        'setup_token.redeemed',
+        'credentials.verification_failed',
+        'setup_token.completed',
+        'credentials.read',
+      ]),
     );
     expect(events.find((event) => event.type === 'credentials.read')?.api_key_id).toMatch(/^key_/);
   });
@@ -259,10 +279,18 @@ describe('credentials form', () => {
     const browser = await redeem(issued);
     const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
     await browser.post('/connect/session', { csrf, apiKey: 'good-key' });
-    const row = await server.runtime.database.db.selectFrom('account_connectors').selectAll().where('id', '=', issued.accountConnectorId).executeTakeFirstOrThrow();
+    const row = await server.runtime.database.db
+      .selectFrom('account_connectors')
+      .selectAll()
+      .where('id', '=', issued.accountConnectorId)
+      .executeTakeFirstOrThrow();
     expect(row.credentials_sealed).toMatch(/^v1\./);
     expect(row.credentials_sealed).not.toContain('good-key');
-    const token = await server.runtime.database.db.selectFrom('setup_tokens').selectAll().where('id', '=', issued.tokenId).executeTakeFirstOrThrow();
+    const token = await server.runtime.database.db
+      .selectFrom('setup_tokens')
+      .selectAll()
+      .where('id', '=', issued.tokenId)
+      .executeTakeFirstOrThrow();
     expect(token.token_hash).toBe(hashSecret(issued.token));
   });
 
@@ -284,7 +312,12 @@ describe('credentials form', () => {
     const browser = await redeem(issued);
     const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
 
-    const invalid = await browser.post('/connect/session', { csrf, workspace: 'Bad Space', username: 'ann:x@example.com', password: ' pass word ' });
+    const invalid = await browser.post('/connect/session', {
+      csrf,
+      workspace: 'Bad Space',
+      username: 'ann:x@example.com',
+      password: ' pass word ',
+    });
     expect(invalid.status).toBe(422);
     expect(invalid.text).toContain('value="Bad Space"');
     expect(invalid.text).toContain('value="ann:x@example.com"');
@@ -292,10 +325,18 @@ describe('credentials form', () => {
     expect(invalid.text).toMatch(/field-error" id="error-workspace"/);
     expect(invalid.text).toMatch(/field-error" id="error-username"/);
 
-    const accepted = await browser.post('/connect/session', { csrf, workspace: 'globex', username: ' ann@example.com ', password: ' pass word ' });
+    const accepted = await browser.post('/connect/session', {
+      csrf,
+      workspace: 'globex',
+      username: ' ann@example.com ',
+      password: ' pass word ',
+    });
     expect(accepted.status).toBe(303);
     const credentials = await server.api('GET', `/v1/accounts/${issued.accountId}/connectors/${issued.accountConnectorId}/credentials`);
-    expect(credentials.body).toEqual({ mode: 'basic', values: { workspace: 'globex', username: 'ann@example.com', password: ' pass word ' } });
+    expect(credentials.body).toEqual({
+      mode: 'basic',
+      values: { workspace: 'globex', username: 'ann@example.com', password: ' pass word ' },
+    });
   });
 
   it('shows preset settings read-only and uses them', async () => {
@@ -304,17 +345,28 @@ describe('credentials form', () => {
     const page = await browser.get('/connect/session');
     expect(page.text).toContain('value="globex" readonly');
     const csrf = hiddenValue(page.text, 'csrf');
-    const accepted = await browser.post('/connect/session', { csrf, workspace: 'other', username: 'ann@example.com', password: ' pass word ' });
+    const accepted = await browser.post('/connect/session', {
+      csrf,
+      workspace: 'other',
+      username: 'ann@example.com',
+      password: ' pass word ',
+    });
     expect(accepted.status).toBe(303);
     expect(provider.received.at(-1)?.path).toBe('/globex/api/myself');
   });
 
   it('rejects settings that break the field pattern', async () => {
     const account = await server.api('POST', '/v1/accounts', { name: 'Settings' });
-    const response = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-basic', settings: { workspace: 'Not Valid' } });
+    const response = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, {
+      connectorId: 'test-basic',
+      settings: { workspace: 'Not Valid' },
+    });
     expect(response.status).toBe(422);
     expect(response.body.code).toBe('invalid_settings');
-    const secret = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-basic', settings: { password: 'x' } });
+    const secret = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, {
+      connectorId: 'test-basic',
+      settings: { password: 'x' },
+    });
     expect(secret.status).toBe(422);
   });
 
@@ -349,11 +401,21 @@ describe('credentials form', () => {
   it('replaces credentials on re-authentication and erases them on de-authentication', async () => {
     const first = await issueToken({ connectorId: 'test-basic' });
     const firstBrowser = await redeem(first);
-    await firstBrowser.post('/connect/session', { csrf: hiddenValue((await firstBrowser.get('/connect/session')).text, 'csrf'), workspace: 'one', username: 'ann@example.com', password: ' pass word ' });
+    await firstBrowser.post('/connect/session', {
+      csrf: hiddenValue((await firstBrowser.get('/connect/session')).text, 'csrf'),
+      workspace: 'one',
+      username: 'ann@example.com',
+      password: ' pass word ',
+    });
 
     const second = await issueToken({ reuse: first });
     const secondBrowser = await redeem(second);
-    await secondBrowser.post('/connect/session', { csrf: hiddenValue((await secondBrowser.get('/connect/session')).text, 'csrf'), workspace: 'two', username: 'ann@example.com', password: ' pass word ' });
+    await secondBrowser.post('/connect/session', {
+      csrf: hiddenValue((await secondBrowser.get('/connect/session')).text, 'csrf'),
+      workspace: 'two',
+      username: 'ann@example.com',
+      password: ' pass word ',
+    });
     const path = `/v1/accounts/${first.accountId}/connectors/${first.accountConnectorId}`;
     expect((await server.api('GET', `${path}/credentials`)).body.values.workspace).toBe('two');
     expect((await server.api('GET', path)).body.setupTokenId).toBe(second.tokenId);
@@ -370,18 +432,33 @@ describe('credentials form', () => {
     const second = await issueToken();
     for (const issued of [first, second]) {
       const browser = await redeem(issued);
-      await browser.post('/connect/session', { csrf: hiddenValue((await browser.get('/connect/session')).text, 'csrf'), apiKey: 'good-key' });
+      await browser.post('/connect/session', {
+        csrf: hiddenValue((await browser.get('/connect/session')).text, 'csrf'),
+        apiKey: 'good-key',
+      });
     }
     const db = server.runtime.database.db;
-    const source = await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', first.accountConnectorId).executeTakeFirstOrThrow();
-    await db.updateTable('account_connectors').set({ credentials_sealed: source.credentials_sealed }).where('id', '=', second.accountConnectorId).execute();
+    const source = await db
+      .selectFrom('account_connectors')
+      .select('credentials_sealed')
+      .where('id', '=', first.accountConnectorId)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('account_connectors')
+      .set({ credentials_sealed: source.credentials_sealed })
+      .where('id', '=', second.accountConnectorId)
+      .execute();
 
     const moved = await server.api('GET', `/v1/accounts/${second.accountId}/connectors/${second.accountConnectorId}/credentials`);
     expect(moved.status).toBe(409);
     expect(moved.body.code).toBe('credentials_undecryptable');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await server.api('GET', `/v1/accounts/${second.accountId}/connectors/${second.accountConnectorId}`)).body.status).toBe('undecryptable');
-    expect((await server.api('GET', `/v1/accounts/${first.accountId}/connectors/${first.accountConnectorId}/credentials`)).status).toBe(200);
+    expect((await server.api('GET', `/v1/accounts/${second.accountId}/connectors/${second.accountConnectorId}`)).body.status).toBe(
+      'undecryptable',
+    );
+    expect((await server.api('GET', `/v1/accounts/${first.accountId}/connectors/${first.accountConnectorId}/credentials`)).status).toBe(
+      200,
+    );
   });
 
   it('round-trips a secret of several kilobytes exactly', async () => {

@@ -43,7 +43,9 @@ async function openSession(): Promise<Started> {
   const account = await server.api('POST', '/v1/accounts', { name: 'Globex' });
   const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: `ann+${account.body.id}@example.com` });
   const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-oauth' });
-  const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, { accountUserId: user.body.id });
+  const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, {
+    accountUserId: user.body.id,
+  });
   const browser = new BrowserClient(server.url);
   const landing = await browser.get(token.body.link);
   const redeemed = await browser.post('/connect', { token: token.body.token, csrf: hiddenValue(landing.text, 'csrf') });
@@ -102,7 +104,11 @@ describe('OAuth 2 authorization code flow', () => {
 
     const path = `/v1/accounts/${started.accountId}/connectors/${started.accountConnectorId}`;
     const connector = await server.api('GET', path);
-    expect(connector.body).toMatchObject({ status: 'authenticated', authenticatedBy: started.accountUserId, setupTokenId: started.tokenId });
+    expect(connector.body).toMatchObject({
+      status: 'authenticated',
+      authenticatedBy: started.accountUserId,
+      setupTokenId: started.tokenId,
+    });
     const credentials = await server.api('GET', `${path}/credentials`);
     expect(credentials.status).toBe(200);
     expect(credentials.body.mode).toBe('oauth2');
@@ -184,7 +190,13 @@ describe('OAuth 2 authorization code flow', () => {
     const path = `/v1/accounts/${started.accountId}/connectors/${started.accountConnectorId}/credentials`;
     const before = await server.api('GET', path);
     const db = server.runtime.database.db;
-    const sealedBefore = (await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', started.accountConnectorId).executeTakeFirstOrThrow()).credentials_sealed!;
+    const sealedBefore = (
+      await db
+        .selectFrom('account_connectors')
+        .select('credentials_sealed')
+        .where('id', '=', started.accountConnectorId)
+        .executeTakeFirstOrThrow()
+    ).credentials_sealed!;
     const refreshBefore = openCredentials(server.runtime.context, started.accountConnectorId, sealedBefore).oauth?.refreshToken;
 
     server.clock.advance(5 * 60 * 1000);
@@ -195,7 +207,13 @@ describe('OAuth 2 authorization code flow', () => {
     expect(after.body.accessToken).not.toBe(before.body.accessToken);
     expect(Date.parse(after.body.expiresAt)).toBeGreaterThan(server.clock.now().getTime());
 
-    const sealedAfter = (await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', started.accountConnectorId).executeTakeFirstOrThrow()).credentials_sealed!;
+    const sealedAfter = (
+      await db
+        .selectFrom('account_connectors')
+        .select('credentials_sealed')
+        .where('id', '=', started.accountConnectorId)
+        .executeTakeFirstOrThrow()
+    ).credentials_sealed!;
     const refreshAfter = openCredentials(server.runtime.context, started.accountConnectorId, sealedAfter).oauth?.refreshToken;
     expect(refreshAfter).toBeTruthy();
     expect(refreshAfter).not.toBe(refreshBefore);
@@ -206,10 +224,21 @@ describe('OAuth 2 authorization code flow', () => {
     await returnToLatchkey(started.browser, await completeAuthorization((await startFlow(started)).href));
     const context = server.runtime.context;
     const db = server.runtime.database.db;
-    const row = await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', started.accountConnectorId).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('account_connectors')
+      .select('credentials_sealed')
+      .where('id', '=', started.accountConnectorId)
+      .executeTakeFirstOrThrow();
     const credentials = openCredentials(context, started.accountConnectorId, row.credentials_sealed!);
-    const broken = { ...credentials, oauth: { ...credentials.oauth!, refreshToken: 'revoked-refresh-token', expiresAt: new Date(0).toISOString() } };
-    await db.updateTable('account_connectors').set({ credentials_sealed: sealCredentials(context, started.accountConnectorId, broken) }).where('id', '=', started.accountConnectorId).execute();
+    const broken = {
+      ...credentials,
+      oauth: { ...credentials.oauth!, refreshToken: 'revoked-refresh-token', expiresAt: new Date(0).toISOString() },
+    };
+    await db
+      .updateTable('account_connectors')
+      .set({ credentials_sealed: sealCredentials(context, started.accountConnectorId, broken) })
+      .where('id', '=', started.accountConnectorId)
+      .execute();
 
     const path = `/v1/accounts/${started.accountId}/connectors/${started.accountConnectorId}`;
     const response = await server.api('GET', `${path}/credentials`);

@@ -27,8 +27,15 @@ async function issueToken() {
   const account = await server.api('POST', '/v1/accounts', { name: 'Globex' });
   const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: `ann+${account.body.id}@example.com` });
   const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-apikey' });
-  const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, { accountUserId: user.body.id });
-  return { accountId: account.body.id as string, accountConnectorId: connector.body.id as string, token: token.body.token as string, link: token.body.link as string };
+  const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, {
+    accountUserId: user.body.id,
+  });
+  return {
+    accountId: account.body.id as string,
+    accountConnectorId: connector.body.id as string,
+    token: token.body.token as string,
+    link: token.body.link as string,
+  };
 }
 
 describe('hosted page protections', () => {
@@ -100,12 +107,24 @@ describe('key rotation', () => {
     const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
     expect((await browser.post('/connect/session', { csrf, apiKey: 'good-key' })).status).toBe(303);
     const db = server.runtime.database.db;
-    const before = (await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', issued.accountConnectorId).executeTakeFirstOrThrow()).credentials_sealed!;
+    const before = (
+      await db
+        .selectFrom('account_connectors')
+        .select('credentials_sealed')
+        .where('id', '=', issued.accountConnectorId)
+        .executeTakeFirstOrThrow()
+    ).credentials_sealed!;
 
     const counts = await rotateKeys(server.runtime);
     expect(counts.credentials).toBeGreaterThanOrEqual(1);
 
-    const after = (await db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', issued.accountConnectorId).executeTakeFirstOrThrow()).credentials_sealed!;
+    const after = (
+      await db
+        .selectFrom('account_connectors')
+        .select('credentials_sealed')
+        .where('id', '=', issued.accountConnectorId)
+        .executeTakeFirstOrThrow()
+    ).credentials_sealed!;
     expect(after.split('.')[1]).toBe(counts.keyId);
     expect(after.split('.')[1]).not.toBe(before.split('.')[1]);
     const restarted = new Sealer(parseKeyring(readFileSync(server.runtime.keyFile!, 'utf8'), 'key file'));

@@ -21,9 +21,18 @@ const secrets = new Set<string>();
 beforeAll(async () => {
   const port = await findFreePort();
   provider = await startTestProvider({ apiKey: CANARY_API_KEY, username: 'ann@example.com', passwords: [CANARY_PASSWORD] });
-  authorizationServer = await startAuthorizationServer({ redirectUris: [`http://127.0.0.1:${port}/connect/oauth/callback`], accessTokenTtlSeconds: 60 });
-  server = await startTestServer({ port, connectors: { ...testConnectorFiles(provider.url), ...oauthConnectorFile(authorizationServer.issuer) } });
-  await server.api('PUT', '/v1/connectors/test-oauth/oauth-app', { clientId: authorizationServer.clientId, clientSecret: authorizationServer.clientSecret });
+  authorizationServer = await startAuthorizationServer({
+    redirectUris: [`http://127.0.0.1:${port}/connect/oauth/callback`],
+    accessTokenTtlSeconds: 60,
+  });
+  server = await startTestServer({
+    port,
+    connectors: { ...testConnectorFiles(provider.url), ...oauthConnectorFile(authorizationServer.issuer) },
+  });
+  await server.api('PUT', '/v1/connectors/test-oauth/oauth-app', {
+    clientId: authorizationServer.clientId,
+    clientSecret: authorizationServer.clientSecret,
+  });
   for (const value of [server.apiKey, authorizationServer.clientSecret, CANARY_API_KEY, CANARY_WRONG_KEY, CANARY_PASSWORD]) {
     secrets.add(value);
   }
@@ -39,7 +48,9 @@ async function issue(connectorId: string) {
   const account = await server.api('POST', '/v1/accounts', { name: 'Canary Co' });
   const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: `canary+${account.body.id}@example.com` });
   const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId });
-  const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, { accountUserId: user.body.id });
+  const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, {
+    accountUserId: user.body.id,
+  });
   secrets.add(token.body.token);
   const browser = new BrowserClient(server.url);
   const landing = await browser.get(token.body.link);
@@ -51,7 +62,13 @@ async function issue(connectorId: string) {
   const page = await browser.get('/connect/session');
   const csrf = hiddenValue(page.text, 'csrf');
   secrets.add(csrf);
-  return { accountId: account.body.id as string, accountConnectorId: connector.body.id as string, browser, csrf, link: token.body.link as string };
+  return {
+    accountId: account.body.id as string,
+    accountConnectorId: connector.body.id as string,
+    browser,
+    csrf,
+    link: token.body.link as string,
+  };
 }
 
 describe('log output', () => {
@@ -64,7 +81,12 @@ describe('log output', () => {
     await new BrowserClient(server.url).get(apiKeyFlow.link);
 
     const basicFlow = await issue('test-basic');
-    await basicFlow.browser.post('/connect/session', { csrf: basicFlow.csrf, workspace: 'canary', username: 'ann@example.com', password: CANARY_PASSWORD });
+    await basicFlow.browser.post('/connect/session', {
+      csrf: basicFlow.csrf,
+      workspace: 'canary',
+      username: 'ann@example.com',
+      password: CANARY_PASSWORD,
+    });
 
     const oauthFlow = await issue('test-oauth');
     const start = await oauthFlow.browser.post('/connect/session/oauth', { csrf: oauthFlow.csrf });
@@ -76,7 +98,11 @@ describe('log output', () => {
     await oauthFlow.browser.get(`${callback.pathname}${callback.search}`);
     await oauthFlow.browser.get(`${callback.pathname}${callback.search}`);
 
-    const row = await server.runtime.database.db.selectFrom('account_connectors').select('credentials_sealed').where('id', '=', oauthFlow.accountConnectorId).executeTakeFirstOrThrow();
+    const row = await server.runtime.database.db
+      .selectFrom('account_connectors')
+      .select('credentials_sealed')
+      .where('id', '=', oauthFlow.accountConnectorId)
+      .executeTakeFirstOrThrow();
     const stored = openCredentials(server.runtime.context, oauthFlow.accountConnectorId, row.credentials_sealed!);
     secrets.add(stored.oauth!.accessToken);
     secrets.add(stored.oauth!.refreshToken!);

@@ -21,7 +21,10 @@ afterAll(async () => {
 
 async function createAccountWithConnector(options: { parentAccountId?: string } = {}) {
   const account = await server.api('POST', '/v1/accounts', { name: 'Globex', externalId: 'globex-1', ...options });
-  const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: `ann+${account.body.id}@example.com`, name: 'Ann' });
+  const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, {
+    email: `ann+${account.body.id}@example.com`,
+    name: 'Ann',
+  });
   const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-apikey' });
   return { account: account.body, user: user.body, accountConnector: connector.body };
 }
@@ -226,7 +229,9 @@ describe('setup tokens', () => {
 
   it('revokes outstanding tokens when the account connector is deleted', async () => {
     const { account, user, accountConnector } = await createAccountWithConnector();
-    const created = await server.api('POST', `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`, { accountUserId: user.id });
+    const created = await server.api('POST', `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`, {
+      accountUserId: user.id,
+    });
     const deleted = await server.api('DELETE', `/v1/accounts/${account.id}/connectors/${accountConnector.id}`);
     expect(deleted.status).toBe(204);
     const landing = await fetch(created.body.link);
@@ -238,7 +243,9 @@ describe('setup tokens', () => {
 
   it('revokes outstanding tokens when the account is deleted', async () => {
     const { account, user, accountConnector } = await createAccountWithConnector();
-    const created = await server.api('POST', `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`, { accountUserId: user.id });
+    const created = await server.api('POST', `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`, {
+      accountUserId: user.id,
+    });
     const deleted = await server.api('DELETE', `/v1/accounts/${account.id}`);
     expect(deleted.status).toBe(204);
     const landing = await fetch(created.body.link);

@@ -24,7 +24,9 @@ export async function startTestProvider(accepted: { apiKey: string; username: st
     if (path === '/v1/me') {
       ok = authorization === `Bearer ${accepted.apiKey}`;
     } else if (/^\/[a-z0-9-]+\/api\/myself$/.test(path)) {
-      ok = accepted.passwords.some((password) => authorization === `Basic ${Buffer.from(`${accepted.username}:${password}`).toString('base64')}`);
+      ok = accepted.passwords.some(
+        (password) => authorization === `Basic ${Buffer.from(`${accepted.username}:${password}`).toString('base64')}`,
+      );
     }
     response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
     response.end(JSON.stringify(ok ? { id: 'me' } : { message: 'Invalid API key provided' }));

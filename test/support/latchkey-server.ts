@@ -23,7 +23,12 @@ export interface TestServer {
   /** Every log line written so far, as raw JSON text. */
   logLines: string[];
   /** Calls the partner API with the test's API key and returns status and parsed body. */
-  api(method: string, path: string, body?: unknown, options?: { apiKey?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { apiKey?: string },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 

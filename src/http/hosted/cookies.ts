@@ -8,7 +8,10 @@ export class HostedCookies {
   readonly sessionName: string;
   readonly csrfName: string;
 
-  constructor(publicUrl: string, private readonly sessionSeconds: number) {
+  constructor(
+    publicUrl: string,
+    private readonly sessionSeconds: number,
+  ) {
     this.secure = publicUrl.startsWith('https://');
     // The __Host- prefix makes browsers refuse the cookie unless it is Secure, has Path=/ and no Domain.
     this.sessionName = this.secure ? '__Host-lk_session' : 'lk_session';

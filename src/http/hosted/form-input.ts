@@ -21,7 +21,12 @@ export function readForm(request: FastifyRequest): Record<string, string> {
  * Checks a submitted CSRF value against the expected one, and the `Origin` header when the
  * browser sent it against the public origin.
  */
-export function isCsrfValid(request: FastifyRequest, submitted: string | undefined, expected: string | undefined, publicOrigin: string): boolean {
+export function isCsrfValid(
+  request: FastifyRequest,
+  submitted: string | undefined,
+  expected: string | undefined,
+  publicOrigin: string,
+): boolean {
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== publicOrigin) {
     return false;

@@ -39,10 +39,22 @@ export async function hostedPages(app: FastifyInstance, options: HostedPagesOpti
       request.log.error({ err: error }, 'hosted page failed unexpectedly');
     }
     if (publicError.status === 429) {
-      return pages.send(request, reply, 'message', { heading: 'Too many attempts', text: 'Wait a minute, then try again.' }, { status: 429 });
+      return pages.send(
+        request,
+        reply,
+        'message',
+        { heading: 'Too many attempts', text: 'Wait a minute, then try again.' },
+        { status: 429 },
+      );
     }
     if (publicError.status === 413) {
-      return pages.send(request, reply, 'message', { heading: 'Too much data', text: 'The form sent more data than allowed. Shorten the values and try again.' }, { status: 413 });
+      return pages.send(
+        request,
+        reply,
+        'message',
+        { heading: 'Too much data', text: 'The form sent more data than allowed. Shorten the values and try again.' },
+        { status: 413 },
+      );
     }
     if (publicError.status >= 500 || publicError.code === 'oauth_app_missing') {
       if (!publicError.unexpected) {
@@ -52,7 +64,10 @@ export async function hostedPages(app: FastifyInstance, options: HostedPagesOpti
         request,
         reply,
         'message',
-        { heading: 'Something went wrong', text: 'The connection could not be set up. Try again later, or ask the sender for help and quote the request id.' },
+        {
+          heading: 'Something went wrong',
+          text: 'The connection could not be set up. Try again later, or ask the sender for help and quote the request id.',
+        },
         { status: publicError.code === 'oauth_app_missing' ? 503 : 500 },
       );
     }
@@ -64,7 +79,11 @@ export async function hostedPages(app: FastifyInstance, options: HostedPagesOpti
     if (asset === undefined) {
       return reply.code(404).type('text/plain').send('Not found');
     }
-    return reply.header('Cache-Control', 'public, max-age=3600').header('X-Content-Type-Options', 'nosniff').type(asset.type).send(asset.body);
+    return reply
+      .header('Cache-Control', 'public, max-age=3600')
+      .header('X-Content-Type-Options', 'nosniff')
+      .type(asset.type)
+      .send(asset.body);
   });
 
   await registerSetupLinkRoutes(app, { context, pages, cookies, redeemRateLimit: options.redeemRateLimit });

@@ -17,7 +17,10 @@ const FAILURE_EXPLANATIONS: Record<string, string> = {
 const DEFAULT_EXPLANATION = 'The app did not confirm the connection. Try again in a moment.';
 
 /** The OAuth redirect URI and the page that shows how an authorization ended. */
-export async function registerOAuthCallbackRoutes(app: FastifyInstance, deps: { context: DomainContext; pages: PageRenderer; cookies: HostedCookies }): Promise<void> {
+export async function registerOAuthCallbackRoutes(
+  app: FastifyInstance,
+  deps: { context: DomainContext; pages: PageRenderer; cookies: HostedCookies },
+): Promise<void> {
   const { context, pages, cookies } = deps;
 
   app.get(OAUTH_CALLBACK_PATH, async (request, reply) => {
@@ -27,7 +30,10 @@ export async function registerOAuthCallbackRoutes(app: FastifyInstance, deps: { 
       return pages.sendForbidden(request, reply);
     }
     // The result page's URL carries neither the code nor the state.
-    return reply.header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer').redirect(`/connect/oauth/result/${attemptId}`, 303);
+    return reply
+      .header('Cache-Control', 'no-store')
+      .header('Referrer-Policy', 'no-referrer')
+      .redirect(`/connect/oauth/result/${attemptId}`, 303);
   });
 
   app.get<{ Params: { attemptId: string } }>('/connect/oauth/result/:attemptId', async (request, reply) => {
@@ -40,13 +46,22 @@ export async function registerOAuthCallbackRoutes(app: FastifyInstance, deps: { 
       if (view?.token.success_url != null) {
         return reply.header('Cache-Control', 'no-store').redirect(view.token.success_url, 303);
       }
-      return pages.send(request, reply, 'success', { connectorName, accountConnectorId: view?.accountConnector.id ?? '' }, { notify: true });
+      return pages.send(
+        request,
+        reply,
+        'success',
+        { connectorName, accountConnectorId: view?.accountConnector.id ?? '' },
+        { notify: true },
+      );
     }
 
     // The retry form appears only in the browser that holds the session, because only
     // that browser's cookie makes its CSRF value usable.
     const browserSession = await findSetupSession(context, cookies.readSession(request));
-    const retryView = browserSession !== undefined && browserSession.state === 'active' && browserSession.session.id === view?.session.id ? browserSession : undefined;
+    const retryView =
+      browserSession !== undefined && browserSession.state === 'active' && browserSession.session.id === view?.session.id
+        ? browserSession
+        : undefined;
     return pages.send(
       request,
       reply,
@@ -55,11 +70,17 @@ export async function registerOAuthCallbackRoutes(app: FastifyInstance, deps: { 
         connectorName,
         accountConnectorId: view?.accountConnector.id ?? '',
         explanation: FAILURE_EXPLANATIONS[attempt.error_code ?? ''] ?? DEFAULT_EXPLANATION,
-        retry: retryView === undefined ? null : { csrf: retryView.session.csrf_token, values: JSON.parse(attempt.field_values) as Record<string, string> },
+        retry:
+          retryView === undefined
+            ? null
+            : { csrf: retryView.session.csrf_token, values: JSON.parse(attempt.field_values) as Record<string, string> },
       },
       {
         notify: true,
-        formActionOrigins: retryView?.definition.auth.authorizationUrl === undefined ? [] : [authorizationOrigin(retryView.definition.auth.authorizationUrl)],
+        formActionOrigins:
+          retryView?.definition.auth.authorizationUrl === undefined
+            ? []
+            : [authorizationOrigin(retryView.definition.auth.authorizationUrl)],
       },
     );
   });

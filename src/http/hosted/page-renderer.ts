@@ -35,7 +35,13 @@ export class PageRenderer {
   constructor(private readonly config: HostedPageConfig) {}
 
   /** Sends a page with the hosted-page security headers. */
-  send(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, options: RenderOptions = {}): FastifyReply {
+  send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    template: string,
+    data: Record<string, unknown>,
+    options: RenderOptions = {},
+  ): FastifyReply {
     const notify = options.notify === true && this.config.embedOrigins.length > 0;
     const html = this.eta.render(`./${template}`, {
       partnerName: this.config.partnerName,
@@ -51,7 +57,10 @@ export class PageRenderer {
       ...(options.formActionOrigins ? { formActionOrigins: options.formActionOrigins } : {}),
       ...(notify ? { scriptSelf: true } : {}),
     });
-    return reply.code(options.status ?? 200).type('text/html; charset=utf-8').send(html);
+    return reply
+      .code(options.status ?? 200)
+      .type('text/html; charset=utf-8')
+      .send(html);
   }
 
   /**

@@ -2,7 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { DomainContext } from '../../domain/context.ts';
 import { startAuthorization } from '../../domain/oauth-authorization.ts';
-import { findSetupSession, MAX_FAILED_SUBMISSIONS, presetValues, submitCredentials, type SetupSessionView } from '../../domain/setup-sessions.ts';
+import {
+  findSetupSession,
+  MAX_FAILED_SUBMISSIONS,
+  presetValues,
+  submitCredentials,
+  type SetupSessionView,
+} from '../../domain/setup-sessions.ts';
 import type { HostedCookies } from './cookies.ts';
 import { authorizationOrigin } from './form-action.ts';
 import { isCsrfValid, readForm } from './form-input.ts';
@@ -69,7 +75,12 @@ export async function registerSetupSessionRoutes(
     const { csrf: _csrf, ...values } = form;
     const start = await startAuthorization(context, view, values);
     if (!start.ok) {
-      return sendSessionForm(request, reply, view, { status: 422, fieldErrors: start.fieldErrors, formError: null, values: start.keptValues });
+      return sendSessionForm(request, reply, view, {
+        status: 422,
+        fieldErrors: start.fieldErrors,
+        formError: null,
+        values: start.keptValues,
+      });
     }
     return reply.redirect(start.redirectUrl.href, 303);
   });
@@ -91,7 +102,13 @@ export async function registerSetupSessionRoutes(
     request: FastifyRequest,
     reply: FastifyReply,
     view: SetupSessionView,
-    state: { status?: number; fieldErrors?: Record<string, string>; formError?: string | null; values?: Record<string, string>; failedAttempts?: number },
+    state: {
+      status?: number;
+      fieldErrors?: Record<string, string>;
+      formError?: string | null;
+      values?: Record<string, string>;
+      failedAttempts?: number;
+    },
   ): FastifyReply {
     const { definition } = view;
     const presets = presetValues(view);

@@ -21,10 +21,14 @@ import {
 export async function registerAccountRoutes(app: FastifyInstance, context: DomainContext): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.post('/v1/accounts', { schema: { tags: ['accounts'], body: CreateAccountBody, response: { 201: Account } } }, async (request, reply) => {
-    const account = await createAccount(context, request.body);
-    return reply.code(201).send(account);
-  });
+  api.post(
+    '/v1/accounts',
+    { schema: { tags: ['accounts'], body: CreateAccountBody, response: { 201: Account } } },
+    async (request, reply) => {
+      const account = await createAccount(context, request.body);
+      return reply.code(201).send(account);
+    },
+  );
 
   api.get(
     '/v1/accounts',
@@ -35,11 +39,18 @@ export async function registerAccountRoutes(app: FastifyInstance, context: Domai
         response: { 200: pageOf(Account) },
       },
     },
-    async (request) => listAccounts(context, { limit: request.query.limit ?? 20, ...optionalCursor(request.query.cursor), ...(request.query.externalId === undefined ? {} : { externalId: request.query.externalId }) }),
+    async (request) =>
+      listAccounts(context, {
+        limit: request.query.limit ?? 20,
+        ...optionalCursor(request.query.cursor),
+        ...(request.query.externalId === undefined ? {} : { externalId: request.query.externalId }),
+      }),
   );
 
-  api.get('/v1/accounts/:accountId', { schema: { tags: ['accounts'], params: AccountParams, response: { 200: Account } } }, async (request) =>
-    toAccount(await getAccountRow(context, request.params.accountId)),
+  api.get(
+    '/v1/accounts/:accountId',
+    { schema: { tags: ['accounts'], params: AccountParams, response: { 200: Account } } },
+    async (request) => toAccount(await getAccountRow(context, request.params.accountId)),
   );
 
   api.patch(
@@ -48,10 +59,14 @@ export async function registerAccountRoutes(app: FastifyInstance, context: Domai
     async (request) => updateAccount(context, request.params.accountId, request.body),
   );
 
-  api.delete('/v1/accounts/:accountId', { schema: { tags: ['accounts'], params: AccountParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    await deleteAccount(context, request.params.accountId);
-    return reply.code(204).send(null);
-  });
+  api.delete(
+    '/v1/accounts/:accountId',
+    { schema: { tags: ['accounts'], params: AccountParams, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      await deleteAccount(context, request.params.accountId);
+      return reply.code(204).send(null);
+    },
+  );
 
   api.post(
     '/v1/accounts/:accountId/users',
@@ -62,7 +77,8 @@ export async function registerAccountRoutes(app: FastifyInstance, context: Domai
   api.get(
     '/v1/accounts/:accountId/users',
     { schema: { tags: ['account users'], params: AccountParams, querystring: PageQuery, response: { 200: pageOf(AccountUser) } } },
-    async (request) => listAccountUsers(context, request.params.accountId, { limit: request.query.limit ?? 20, ...optionalCursor(request.query.cursor) }),
+    async (request) =>
+      listAccountUsers(context, request.params.accountId, { limit: request.query.limit ?? 20, ...optionalCursor(request.query.cursor) }),
   );
 
   api.delete(

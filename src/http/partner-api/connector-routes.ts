@@ -32,12 +32,18 @@ import {
 export async function registerConnectorRoutes(app: FastifyInstance, context: DomainContext): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.get('/v1/connectors', { schema: { tags: ['catalog'], response: { 200: Type.Object({ items: Type.Array(Connector) }) } } }, async () => ({
-    items: await listConnectors(context),
-  }));
+  api.get(
+    '/v1/connectors',
+    { schema: { tags: ['catalog'], response: { 200: Type.Object({ items: Type.Array(Connector) }) } } },
+    async () => ({
+      items: await listConnectors(context),
+    }),
+  );
 
-  api.get('/v1/connectors/:connectorId', { schema: { tags: ['catalog'], params: ConnectorParams, response: { 200: Connector } } }, async (request) =>
-    toConnectorSummary(context, getConnectorDefinition(context, request.params.connectorId)),
+  api.get(
+    '/v1/connectors/:connectorId',
+    { schema: { tags: ['catalog'], params: ConnectorParams, response: { 200: Connector } } },
+    async (request) => toConnectorSummary(context, getConnectorDefinition(context, request.params.connectorId)),
   );
 
   api.put(
@@ -54,14 +60,21 @@ export async function registerConnectorRoutes(app: FastifyInstance, context: Dom
 
   api.get(
     '/v1/accounts/:accountId/connectors',
-    { schema: { tags: ['account connectors'], params: AccountParams, querystring: PageQuery, response: { 200: pageOf(AccountConnector) } } },
-    async (request) => listAccountConnectors(context, request.params.accountId, { limit: request.query.limit ?? 20, ...optionalCursor(request.query.cursor) }),
+    {
+      schema: { tags: ['account connectors'], params: AccountParams, querystring: PageQuery, response: { 200: pageOf(AccountConnector) } },
+    },
+    async (request) =>
+      listAccountConnectors(context, request.params.accountId, {
+        limit: request.query.limit ?? 20,
+        ...optionalCursor(request.query.cursor),
+      }),
   );
 
   api.get(
     '/v1/accounts/:accountId/connectors/:accountConnectorId',
     { schema: { tags: ['account connectors'], params: AccountConnectorParams, response: { 200: AccountConnector } } },
-    async (request) => toAccountConnector(await getAccountConnectorRow(context, request.params.accountId, request.params.accountConnectorId)),
+    async (request) =>
+      toAccountConnector(await getAccountConnectorRow(context, request.params.accountId, request.params.accountConnectorId)),
   );
 
   api.delete(
@@ -76,7 +89,8 @@ export async function registerConnectorRoutes(app: FastifyInstance, context: Dom
   api.post(
     '/v1/accounts/:accountId/connectors/:accountConnectorId/deauthenticate',
     { schema: { tags: ['account connectors'], params: AccountConnectorParams, response: { 200: AccountConnector } } },
-    async (request) => deauthenticateAccountConnector(context, request.params.accountId, request.params.accountConnectorId, request.apiKeyId),
+    async (request) =>
+      deauthenticateAccountConnector(context, request.params.accountId, request.params.accountConnectorId, request.apiKeyId),
   );
 
   api.get(

@@ -4,7 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type { DomainContext } from '../../domain/context.ts';
 import { createSetupToken, listSetupTokens, revokeSetupToken } from '../../domain/setup-tokens.ts';
 import { optionalCursor } from './account-routes.ts';
-import { AccountConnectorParams, CreateSetupTokenBody, CreatedSetupToken, PageQuery, SetupToken, SetupTokenParams, pageOf } from './schemas.ts';
+import {
+  AccountConnectorParams,
+  CreateSetupTokenBody,
+  CreatedSetupToken,
+  PageQuery,
+  SetupToken,
+  SetupTokenParams,
+  pageOf,
+} from './schemas.ts';
 
 /** Routes that issue, list and revoke setup tokens. */
 export async function registerSetupTokenRoutes(app: FastifyInstance, context: DomainContext): Promise<void> {
@@ -12,7 +20,9 @@ export async function registerSetupTokenRoutes(app: FastifyInstance, context: Do
 
   api.post(
     '/v1/accounts/:accountId/connectors/:accountConnectorId/setup-tokens',
-    { schema: { tags: ['setup tokens'], params: AccountConnectorParams, body: CreateSetupTokenBody, response: { 201: CreatedSetupToken } } },
+    {
+      schema: { tags: ['setup tokens'], params: AccountConnectorParams, body: CreateSetupTokenBody, response: { 201: CreatedSetupToken } },
+    },
     async (request, reply) => {
       const created = await createSetupToken(context, {
         accountId: request.params.accountId,

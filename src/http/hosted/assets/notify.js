@@ -7,9 +7,11 @@
   var message = {
     type: 'latchkey:setup',
     status: outcome.getAttribute('data-outcome'),
-    accountConnectorId: outcome.getAttribute('data-account-connector-id')
+    accountConnectorId: outcome.getAttribute('data-account-connector-id'),
   };
   var target = window.opener || (window.parent !== window ? window.parent : null);
   if (!target) return;
-  origins.forEach(function (origin) { target.postMessage(message, origin); });
+  origins.forEach(function (origin) {
+    target.postMessage(message, origin);
+  });
 })();
