@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     projects: [
       { test: { ...shared, name: 'unit', include: ['src/**/*.test.ts'] } },
+      { test: { ...shared, name: 'cli', include: ['test/cli/**/*.test.ts'] } },
       { test: { ...shared, name: 'sqlite', include: ['test/integration/**/*.test.ts'], env: { LATCHKEY_TEST_ENGINE: 'sqlite' } } },
       { test: { ...shared, name: 'postgres', include: ['test/integration/**/*.test.ts'], env: { LATCHKEY_TEST_ENGINE: 'postgres' } } },
       { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000 } },

@@ -37,12 +37,16 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
 }
 
 /**
- * Opens the runtime in start-up order: keyring, catalog, database and migrations.
+ * Opens the runtime in start-up order: catalog, keyring, database and migrations.
  *
- * The catalog loads before the database opens, so an invalid connector file stops start-up
- * before anything is written.
+ * The catalog loads first, so an invalid connector file stops start-up before a key file
+ * or a database is created.
  */
 export async function openRuntime(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<Runtime> {
+  const directories = [DEFAULT_CONNECTORS_DIRECTORY, ...(config.connectorsDir === null ? [] : [config.connectorsDir])];
+  const catalog = await loadCatalog(directories);
+  logger.info({ connectors: catalog.list().length, directories }, 'connector catalog loaded');
+
   let keyring: Keyring;
   let keyFile: string | null = null;
   if (config.encryptionKeys !== null) {
@@ -55,10 +59,6 @@ export async function openRuntime(config: Config, logger: Logger, options: { clo
       logger.warn({ keyFile: local.file }, 'created a local encryption key file (mode 0600); set LATCHKEY_ENCRYPTION_KEYS in production');
     }
   }
-
-  const directories = [DEFAULT_CONNECTORS_DIRECTORY, ...(config.connectorsDir === null ? [] : [config.connectorsDir])];
-  const catalog = await loadCatalog(directories);
-  logger.info({ connectors: catalog.list().length, directories }, 'connector catalog loaded');
 
   const database = openDatabase(config, logger);
   const applied = await migrateToLatest(database.db);

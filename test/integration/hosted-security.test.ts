@@ -98,6 +98,48 @@ describe('hosted page protections', () => {
   });
 });
 
+describe('embedding', () => {
+  it('lets allowed origins frame the pages and loads the postMessage script on the success page', async () => {
+    const embedded = await startTestServer({
+      connectors: testConnectorFiles(provider.url),
+      env: { LATCHKEY_EMBED_ORIGINS: 'https://app.partner.example' },
+    });
+    try {
+      const account = await embedded.api('POST', '/v1/accounts', { name: 'Globex' });
+      const user = await embedded.api('POST', `/v1/accounts/${account.body.id}/users`, { email: 'ann@example.com' });
+      const connector = await embedded.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-apikey' });
+      const token = await embedded.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, {
+        accountUserId: user.body.id,
+      });
+      const browser = new BrowserClient(embedded.url);
+      const landing = await browser.get(token.body.link);
+      expect(landing.headers.get('content-security-policy')).toContain('frame-ancestors https://app.partner.example');
+      expect(landing.headers.get('x-frame-options')).toBeNull();
+      expect(landing.text).not.toContain('notify.js');
+
+      await browser.post('/connect', { token: token.body.token, csrf: hiddenValue(landing.text, 'csrf') });
+      const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
+      await browser.post('/connect/session', { csrf, apiKey: 'good-key' });
+      const success = await browser.get('/connect/session');
+      expect(success.text).toContain('<script src="/connect/assets/notify.js"></script>');
+      expect(success.text).toContain('data-embed-origins="https://app.partner.example"');
+      expect(success.text).toContain(`data-account-connector-id="${connector.body.id}"`);
+      expect(success.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const script = await browser.get('/connect/assets/notify.js');
+      expect(script.status).toBe(200);
+      expect(script.text).toContain('postMessage');
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it('denies framing when no origin is allowed', async () => {
+    const response = await new BrowserClient(server.url).get('/connect');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+});
+
 describe('key rotation', () => {
   it('re-encrypts credentials under a new key that opens them after a restart', async () => {
     const issued = await issueToken();
