@@ -24,6 +24,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
+    files: ['bench/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['src/http/hosted/assets/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly' } },
   },
