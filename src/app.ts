@@ -20,7 +20,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Redemption and paste attempts allowed per client address per minute. */
 export const DEFAULT_REDEEM_RATE_LIMIT = 30;
 
-/** What `buildApp` wires together. */
+/** Dependencies that `buildApp` wires together. */
 export interface AppDependencies {
   config: Config;
   database: DatabaseHandle;

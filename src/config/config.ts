@@ -36,7 +36,7 @@ export interface Config {
   readonly embedOrigins: readonly string[];
 }
 
-/** Raised when the environment holds invalid settings; lists every problem found. */
+/** Raised when the environment contains invalid settings; lists every problem found. */
 export class ConfigError extends Error {
   readonly code = 'invalid_configuration';
 

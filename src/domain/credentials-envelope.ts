@@ -11,7 +11,7 @@ export interface StoredOAuthTokens {
   instanceUrl?: string;
 }
 
-/** What an authentication produced, stored sealed on the account connector row. */
+/** Credentials produced by an authentication, stored sealed on the account connector row. */
 export interface StoredCredentials {
   mode: AuthMode;
   values: Record<string, string>;

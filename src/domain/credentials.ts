@@ -44,7 +44,7 @@ export async function readCredentials(
 
   let credentials = openOrMarkUndecryptable(context, row);
   if (credentials.oauth !== undefined && isDueForRefresh(context, credentials)) {
-    credentials = await refreshStoredCredentials(context, row, credentials, apiKeyId);
+    credentials = await refreshOnce(context, row, credentials, apiKeyId);
   }
 
   await recordAuditEvent(context, 'credentials.read', { accountId, accountConnectorId, apiKeyId });
@@ -93,8 +93,31 @@ function isDueForRefresh(context: DomainContext, credentials: StoredCredentials)
   return Date.parse(expiresAt) - context.config.refreshMarginSeconds * 1000 <= context.clock.now().getTime();
 }
 
-// TODO: one refresh at a time per account connector across instances needs a database lock;
-// meanwhile two concurrent reads may both refresh, and the conditional update keeps the first result.
+/** Refreshes in progress in this process, by account connector id. */
+const refreshesInFlight = new Map<string, Promise<StoredCredentials>>();
+
+/**
+ * Runs at most one refresh per account connector at a time in this process; concurrent
+ * reads wait for it and share its result. A provider that rotates refresh tokens would
+ * otherwise see the second request reuse a spent refresh token and answer `invalid_grant`.
+ */
+// TODO: one refresh at a time across instances needs a lock in the database. Until then two
+// instances may both refresh, and the loser re-reads the winner's credentials on invalid_grant.
+async function refreshOnce(
+  context: DomainContext,
+  row: AccountConnectorRow,
+  credentials: StoredCredentials,
+  apiKeyId: string,
+): Promise<StoredCredentials> {
+  const running = refreshesInFlight.get(row.id);
+  if (running !== undefined) {
+    return running;
+  }
+  const refresh = refreshStoredCredentials(context, row, credentials, apiKeyId).finally(() => refreshesInFlight.delete(row.id));
+  refreshesInFlight.set(row.id, refresh);
+  return refresh;
+}
+
 async function refreshStoredCredentials(
   context: DomainContext,
   row: AccountConnectorRow,
@@ -128,6 +151,12 @@ async function refreshStoredCredentials(
       data: { code: (error as { code?: string }).code ?? 'unknown', providerError: providerError ?? null },
     });
     if (providerError === 'invalid_grant') {
+      const current = await context.repositories.accountConnectors.findById(row.id);
+      if (current?.credentials_sealed != null && current.credentials_sealed !== row.credentials_sealed) {
+        // Another writer stored new tokens meanwhile, so the rejected refresh token was already spent.
+        context.logger.info(logFields, 'refresh token was already rotated by another request; using the stored credentials');
+        return openOrMarkUndecryptable(context, current);
+      }
       await context.repositories.accountConnectors.setStatus(row.id, 'needs_reauth', context.clock.now().toISOString());
       context.logger.warn(logFields, 'refresh token rejected; account connector needs a new authentication');
       throw new LatchkeyError('account_connector_needs_reauth', undefined, { cause: error });

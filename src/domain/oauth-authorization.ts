@@ -19,7 +19,7 @@ export const OAUTH_ATTEMPT_SECONDS = 10 * 60;
 export type AuthorizationStart =
   { ok: true; redirectUrl: URL } | { ok: false; fieldErrors: Record<string, string>; keptValues: Record<string, string> };
 
-/** What the page after the callback shows. */
+/** Outcome of an authorization attempt, for the page the callback redirects to. */
 export interface OAuthAttemptResult {
   attempt: OAuthAttemptRow;
   view: SetupSessionView | undefined;

@@ -7,7 +7,7 @@ import { recordAuditEvent } from './audit.ts';
 import type { DomainContext } from './context.ts';
 import { deriveSetupTokenStatus } from './setup-tokens.ts';
 
-/** What the landing page shows for a usable setup token. */
+/** A usable setup token with the account, account connector and definition that its landing page shows. */
 export interface SetupLinkTarget {
   token: SetupTokenRow;
   account: AccountRow;

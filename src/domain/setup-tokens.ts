@@ -22,7 +22,7 @@ export interface SetupToken {
   accountConnectorId: string;
   accountUserId: string;
   status: SetupTokenStatus;
-  /** Why the token was revoked or failed; null otherwise. */
+  /** Reason the token was revoked or failed, or null. */
   reason: string | null;
   successUrl: string | null;
   createdAt: string;
@@ -75,13 +75,19 @@ export function computeExpiry(now: Date, expiresInSeconds: number = DEFAULT_SETU
 
 export function toSetupToken(row: SetupTokenRow, now: Date): SetupToken {
   const status = deriveSetupTokenStatus(row, now);
+  let reason: string | null = null;
+  if (status === 'revoked') {
+    reason = row.revoked_reason;
+  } else if (status === 'failed') {
+    reason = row.failed_reason;
+  }
   return {
     id: row.id,
     accountId: row.account_id,
     accountConnectorId: row.account_connector_id,
     accountUserId: row.account_user_id,
     status,
-    reason: status === 'revoked' ? row.revoked_reason : status === 'failed' ? row.failed_reason : null,
+    reason,
     successUrl: row.success_url,
     createdAt: row.created_at,
     expiresAt: row.expires_at,

@@ -8,7 +8,7 @@ export interface PublicError {
   code: ErrorCode;
   message: string;
   details?: Record<string, unknown>;
-  /** True for errors nobody anticipated; they are logged whole. */
+  /** True for unexpected errors, which are logged whole. */
   unexpected: boolean;
 }
 

@@ -6,7 +6,7 @@ const LOGGABLE_QUERY_PARAMETERS = new Set(['limit', 'error', 'externalId']);
 /**
  * Removes secrets from a request URL before it is logged.
  *
- * The path segment after `/connect/` is a setup token, so it is replaced; query values are
+ * The path segment after `/connect/` is a setup token, so it is replaced. Query values are
  * kept only for parameters on the allow-list, so `code`, `state` and any new parameter are hidden.
  */
 export function redactUrl(rawUrl: string): string {

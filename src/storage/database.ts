@@ -11,7 +11,7 @@ import type { Database } from './schema.ts';
 /** Name of the SQLite database file in the data folder. */
 export const SQLITE_FILE = 'latchkey.sqlite';
 
-/** Where the database lives: a PostgreSQL URL, or a folder for the embedded SQLite file. */
+/** Database location: a PostgreSQL URL, or a folder for the embedded SQLite file. */
 export interface DatabaseConfig {
   readonly databaseUrl: string | null;
   readonly dataDir: string;
@@ -21,7 +21,7 @@ export interface DatabaseConfig {
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly engine: 'sqlite' | 'postgres';
-  /** Where the data lives, with any password removed, for start-up logs. */
+  /** Data location with any password removed, for start-up logs. */
   readonly location: string;
 }
 

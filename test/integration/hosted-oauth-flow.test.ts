@@ -219,6 +219,21 @@ describe('OAuth 2 authorization code flow', () => {
     expect(refreshAfter).not.toBe(refreshBefore);
   });
 
+  it('shares one refresh among concurrent reads', async () => {
+    const started = await openSession();
+    await returnToLatchkey(started.browser, await completeAuthorization((await startFlow(started)).href));
+    const path = `/v1/accounts/${started.accountId}/connectors/${started.accountConnectorId}/credentials`;
+    server.clock.advance(5 * 60 * 1000);
+    const requests = authorizationServer.tokenRequests();
+
+    const responses = await Promise.all(Array.from({ length: 5 }, () => server.api('GET', path)));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(new Set(responses.map((response) => response.body.accessToken)).size).toBe(1);
+    expect(authorizationServer.tokenRequests()).toBe(requests + 1);
+    const connector = await server.api('GET', `/v1/accounts/${started.accountId}/connectors/${started.accountConnectorId}`);
+    expect(connector.body.status).toBe('authenticated');
+  });
+
   it('marks the account connector needs_reauth when the refresh token is rejected', async () => {
     const started = await openSession();
     await returnToLatchkey(started.browser, await completeAuthorization((await startFlow(started)).href));

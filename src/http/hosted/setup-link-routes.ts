@@ -6,7 +6,7 @@ import type { HostedCookies } from './cookies.ts';
 import { isCsrfValid, readForm } from './form-input.ts';
 import type { PageRenderer } from './page-renderer.ts';
 
-/** Longest value accepted as a setup token before any check. */
+/** Maximum length of a setup token value accepted before any other check. */
 const MAX_TOKEN_LENGTH = 200;
 
 /** Landing page, paste form and redemption of setup links. */
