@@ -7,6 +7,7 @@ import { recordAuditEvent } from './audit.ts';
 import { getConnectorDefinition, getOAuthApp } from './connectors.ts';
 import type { DomainContext } from './context.ts';
 import { openCredentials, sealCredentials, type StoredCredentials } from './credentials-envelope.ts';
+import { fetchClientCredentialsTokens } from './client-credentials-grant.ts';
 import { LatchkeyError } from './errors.ts';
 import { resolveOAuthServer } from './oauth-server.ts';
 
@@ -126,12 +127,15 @@ async function refreshStoredCredentials(
 ): Promise<StoredCredentials> {
   const oauth = credentials.oauth!;
   const logFields = { accountConnectorId: row.id };
+  const definition = getConnectorDefinition(context, row.connector_id);
+  if (credentials.mode === 'oauth2_client_credentials') {
+    return renewClientCredentials(context, row, credentials, apiKeyId);
+  }
   if (oauth.refreshToken === null) {
     // Without a refresh token the stored access token is all there is; the caller sees its expiry.
     return credentials;
   }
 
-  const definition = getConnectorDefinition(context, row.connector_id);
   const app = await getOAuthApp(context, definition.id);
   let refreshed;
   try {
@@ -188,6 +192,37 @@ async function refreshStoredCredentials(
   if (!replaced) {
     context.logger.info(logFields, 'credentials changed during refresh; keeping the newer ones');
   }
+  await recordAuditEvent(context, 'credentials.refreshed', { accountId: row.account_id, accountConnectorId: row.id, apiKeyId });
+  return updated;
+}
+
+/** Fetches a new client credentials token, which has no refresh token, and stores it. */
+async function renewClientCredentials(
+  context: DomainContext,
+  row: AccountConnectorRow,
+  credentials: StoredCredentials,
+  apiKeyId: string,
+): Promise<StoredCredentials> {
+  const definition = getConnectorDefinition(context, row.connector_id);
+  const grant = await fetchClientCredentialsTokens(context, definition, credentials.values);
+  if (!grant.ok) {
+    await recordAuditEvent(context, 'credentials.refresh_failed', {
+      accountId: row.account_id,
+      accountConnectorId: row.id,
+      apiKeyId,
+      data: { code: grant.reason, providerError: null },
+    });
+    context.logger.warn({ accountConnectorId: row.id, reason: grant.reason }, 'client credentials token renewal failed');
+    throw new LatchkeyError('credentials_refresh_failed');
+  }
+
+  const updated: StoredCredentials = { ...credentials, oauth: grant.tokens };
+  await context.repositories.accountConnectors.replaceCredentialsIfUnchanged(
+    row.id,
+    row.credentials_sealed!,
+    sealCredentials(context, row.id, updated),
+    context.clock.now().toISOString(),
+  );
   await recordAuditEvent(context, 'credentials.refreshed', { accountId: row.account_id, accountConnectorId: row.id, apiKeyId });
   return updated;
 }

@@ -4,7 +4,8 @@ import { hashSecret } from '../crypto/prefixed-secret.ts';
 import type { AccountConnectorRow, AccountRow, SetupSessionRow, SetupTokenRow } from '../storage/schema.ts';
 import { recordAuditEvent } from './audit.ts';
 import type { DomainContext } from './context.ts';
-import { sealCredentials, type StoredCredentials } from './credentials-envelope.ts';
+import { fetchClientCredentialsTokens } from './client-credentials-grant.ts';
+import { sealCredentials, type StoredCredentials, type StoredOAuthTokens } from './credentials-envelope.ts';
 import { verifyCredentials } from './verify-credentials.ts';
 
 /** Failed credential submissions after which a setup session locks and its token becomes `failed`. */
@@ -83,8 +84,8 @@ export function presetValues(view: Pick<SetupSessionView, 'accountConnector'>): 
 /**
  * Checks, verifies and stores the credentials entered in the hosted form.
  *
- * Steps run in this order: clean and validate the input, call the definition's
- * verification request with it, seal it to the row, then store it and complete the token
+ * Steps run in this order: clean and validate the input, fetch a token for the client
+ * credentials mode, call the definition's verification request, seal the result to the row, then store it and complete the token
  * in one transaction. A failure at any step stores nothing and counts towards the lock.
  */
 export async function submitCredentials(
@@ -101,7 +102,20 @@ export async function submitCredentials(
     return fail(context, view, { fieldErrors: errors, formError: null, keptValues }, 'invalid_input');
   }
 
-  const verification = await verifyCredentials(definition, values);
+  let oauth: StoredOAuthTokens | undefined;
+  if (definition.auth.mode === 'oauth2_client_credentials') {
+    const grant = await fetchClientCredentialsTokens(context, definition, values);
+    if (!grant.ok) {
+      context.logger.info(
+        { setupTokenId: view.token.id, accountConnectorId: view.accountConnector.id, reason: grant.reason },
+        'client credentials grant failed',
+      );
+      return fail(context, view, { fieldErrors: {}, formError: grant.message, keptValues }, grant.reason);
+    }
+    oauth = grant.tokens;
+  }
+
+  const verification = await verifyCredentials(definition, oauth === undefined ? values : { ...values, accessToken: oauth.accessToken });
   if (!verification.ok) {
     context.logger.info(
       { setupTokenId: view.token.id, accountConnectorId: view.accountConnector.id, reason: verification.reason },
@@ -110,7 +124,7 @@ export async function submitCredentials(
     return fail(context, view, { fieldErrors: {}, formError: verification.message, keptValues }, verification.reason);
   }
 
-  const credentials: StoredCredentials = { mode: definition.auth.mode, values };
+  const credentials: StoredCredentials = { mode: definition.auth.mode, values, ...(oauth === undefined ? {} : { oauth }) };
   const stored = await completeSetupSession(context, view, credentials);
   if (!stored) {
     return { ok: false, fieldErrors: {}, formError: 'This setup link is no longer active.', keptValues, locked: true };

@@ -39,10 +39,10 @@ interface Started {
 }
 
 /** Issues a token, redeems it in a new browser and opens the session page. */
-async function openSession(): Promise<Started> {
+async function openSession(connectorId = 'test-oauth'): Promise<Started> {
   const account = await server.api('POST', '/v1/accounts', { name: 'Globex' });
   const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: `ann+${account.body.id}@example.com` });
-  const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-oauth' });
+  const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId });
   const token = await server.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, {
     accountUserId: user.body.id,
   });
@@ -268,5 +268,42 @@ describe('OAuth 2 authorization code flow', () => {
     const apiKeyConnector = await server.api('PUT', '/v1/connectors/stripe/oauth-app', { clientId: 'a', clientSecret: 'b' });
     expect(apiKeyConnector.status).toBe(422);
     expect(apiKeyConnector.body.code).toBe('connector_mode_mismatch');
+  });
+});
+
+describe('OAuth 2 client credentials', () => {
+  it('fetches a token with the entered client before saving, and renews it when expired', async () => {
+    const started = await openSession('test-client-credentials');
+    const page = await started.browser.get('/connect/session');
+    expect(page.text).toContain('<label for="field-clientId">Client ID');
+    expect(page.text).toContain('<button type="submit">Save</button>');
+
+    const refused = await started.browser.post('/connect/session', {
+      csrf: started.csrf,
+      clientId: authorizationServer.clientId,
+      clientSecret: 'wrong-secret',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('Test Ledger did not issue an access token');
+    expect(refused.text).not.toContain('wrong-secret');
+
+    const accepted = await started.browser.post('/connect/session', {
+      csrf: started.csrf,
+      clientId: authorizationServer.clientId,
+      clientSecret: authorizationServer.clientSecret,
+    });
+    expect(accepted.status).toBe(303);
+    const path = `/v1/accounts/${started.accountId}/connectors/${started.accountConnectorId}/credentials`;
+    const first = await server.api('GET', path);
+    expect(first.status).toBe(200);
+    expect(first.body.mode).toBe('oauth2_client_credentials');
+    expect(typeof first.body.accessToken).toBe('string');
+
+    server.clock.advance(10 * 60 * 1000);
+    const requests = authorizationServer.tokenRequests();
+    const renewed = await server.api('GET', path);
+    expect(renewed.status).toBe(200);
+    expect(authorizationServer.tokenRequests()).toBe(requests + 1);
+    expect(renewed.body.accessToken).not.toBe(first.body.accessToken);
   });
 });

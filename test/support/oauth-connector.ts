@@ -17,5 +17,23 @@ api:
   inject: { header: Authorization, value: "Bearer {accessToken}" }
 allowPrivateNetwork: true
 `,
+    'test-client-credentials.yaml': `id: test-client-credentials
+name: Test Ledger
+auth:
+  mode: oauth2_client_credentials
+  tokenUrl: ${issuer}/token
+  scopes: [contacts.read]
+  clientAuth: client_secret_post
+fields:
+  - name: clientId
+    label: Client ID
+  - name: clientSecret
+    label: Client secret
+    secret: true
+api:
+  baseUrl: ${issuer}/api
+  inject: { header: Authorization, value: "Bearer {accessToken}" }
+allowPrivateNetwork: true
+`,
   };
 }
