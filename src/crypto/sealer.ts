@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 import type { Keyring } from './keyring.ts';
 
@@ -54,6 +54,17 @@ export class Sealer {
     } catch {
       throw new UnsealError('sealed value failed authentication: damaged, or stored for another record');
     }
+  }
+
+  /**
+   * Computes HMAC-SHA256 of `data` under a key derived by HKDF from the current key for `purpose`.
+   *
+   * Returns base64url. The result changes when the current key changes, so use it only for
+   * values that live shorter than a key rotation.
+   */
+  keyedHash(purpose: string, data: string): string {
+    const key = Buffer.from(hkdfSync('sha256', this.keyring.current.key, Buffer.alloc(0), `latchkey:${purpose}`, 32));
+    return createHmac('sha256', key).update(data, 'utf8').digest('base64url');
   }
 
   /** Returns true when the envelope was sealed under a key other than the current one. */

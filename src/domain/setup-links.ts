@@ -48,15 +48,17 @@ export async function inspectSetupToken(context: DomainContext, tokenValue: stri
 /**
  * Redeems a token and opens a setup session.
  *
- * A browser that already holds the session of this very token gets that session back, so
- * a double click lands in it. Otherwise the atomic update in the repository decides, and
- * only one of any number of concurrent redemptions succeeds.
+ * The atomic update in the repository decides, so only one of any number of concurrent
+ * redemptions succeeds. The session secret is derived from the browser's CSRF cookie and
+ * the token, so a double click, whose second POST leaves before the first answer sets the
+ * session cookie, computes the same secret and lands in the session the first POST opened.
  */
 export async function redeemSetupToken(
   context: DomainContext,
   tokenValue: string,
-  currentSessionSecret: string | undefined,
+  browser: { sessionSecret: string | undefined; csrfCookie: string },
 ): Promise<Redemption | undefined> {
+  const currentSessionSecret = browser.sessionSecret;
   if (!isWellFormedSetupToken(tokenValue)) {
     return undefined;
   }
@@ -75,10 +77,10 @@ export async function redeemSetupToken(
     }
   }
 
+  const sessionSecret = context.sealer.keyedHash('setup-session', `${browser.csrfCookie}:${tokenHash}`);
   if ((await loadUsableToken(context, tokenValue)) === undefined) {
-    return undefined;
+    return findSessionOfSameBrowser(context, tokenHash, sessionSecret, now);
   }
-  const sessionSecret = createOpaqueSecret();
   const redeemed = await context.repositories.setupTokens.redeem(tokenHash, now.toISOString(), {
     id: createId('sss'),
     secret_hash: hashSecret(sessionSecret),
@@ -89,7 +91,7 @@ export async function redeemSetupToken(
     failed_attempts: 0,
   });
   if (redeemed === undefined) {
-    return undefined;
+    return findSessionOfSameBrowser(context, tokenHash, sessionSecret, now);
   }
 
   await recordAuditEvent(context, 'setup_token.redeemed', {
@@ -99,6 +101,25 @@ export async function redeemSetupToken(
     accountUserId: redeemed.token.account_user_id,
   });
   context.logger.info({ setupTokenId: redeemed.token.id, setupSessionId: redeemed.session.id }, 'setup token redeemed');
+  return { sessionSecret, reused: false };
+}
+
+/** Returns the active session of this token that the same browser opened, if any. */
+async function findSessionOfSameBrowser(
+  context: DomainContext,
+  tokenHash: string,
+  sessionSecret: string,
+  now: Date,
+): Promise<Redemption | undefined> {
+  const existing = await context.repositories.setupTokens.findSessionBySecretHash(hashSecret(sessionSecret));
+  if (
+    existing === undefined ||
+    existing.token.token_hash !== tokenHash ||
+    existing.session.ended_at !== null ||
+    existing.session.expires_at <= now.toISOString()
+  ) {
+    return undefined;
+  }
   return { sessionSecret, reused: false };
 }
 

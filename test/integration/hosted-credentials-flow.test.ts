@@ -176,6 +176,28 @@ describe('landing page', () => {
     expect((await browser.get('/connect/session')).status).toBe(200);
   });
 
+  it('lands two simultaneous posts from one browser in one session', async () => {
+    const issued = await issueToken();
+    const browser = new BrowserClient(server.url);
+    const csrf = hiddenValue((await browser.get(issued.link)).text, 'csrf');
+    const [first, second] = await Promise.all([
+      browser.post('/connect', { token: issued.token, csrf }),
+      browser.post('/connect', { token: issued.token, csrf }),
+    ]);
+    expect(first.status).toBe(303);
+    expect(second.status).toBe(303);
+    const cookies = [first, second].map((response) => response.headers.getSetCookie().find((cookie) => cookie.startsWith('lk_session=')));
+    expect(cookies[0]).toBeDefined();
+    expect(cookies[1]).toBe(cookies[0]);
+    expect((await browser.get('/connect/session')).status).toBe(200);
+    const sessions = await server.runtime.database.db
+      .selectFrom('setup_sessions')
+      .selectAll()
+      .where('setup_token_id', '=', issued.tokenId)
+      .execute();
+    expect(sessions).toHaveLength(1);
+  });
+
   it('gives the same 403 page for every unusable token', async () => {
     const expired = await issueToken();
     const revoked = await issueToken();

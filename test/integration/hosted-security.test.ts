@@ -57,6 +57,19 @@ describe('hosted page protections', () => {
     expect((await browser.get(issued.link)).status).toBe(200);
   });
 
+  it('accepts the Origin null that no-referrer pages make browsers send', async () => {
+    const issued = await issueToken();
+    const browser = new BrowserClient(server.url);
+    const csrf = hiddenValue((await browser.get(issued.link)).text, 'csrf');
+    const response = await fetch(`${server.url}/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', cookie: `lk_csrf=${browser.cookie('lk_csrf')}` },
+      body: new URLSearchParams({ token: issued.token, csrf }).toString(),
+    });
+    expect(response.status).toBe(303);
+  });
+
   it('rejects an over-long value next to the field without a server error', async () => {
     const issued = await issueToken();
     const browser = new BrowserClient(server.url);

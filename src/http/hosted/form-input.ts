@@ -18,8 +18,8 @@ export function readForm(request: FastifyRequest): Record<string, string> {
 }
 
 /**
- * Checks a submitted CSRF value against the expected one, and the `Origin` header when the
- * browser sent it against the public origin.
+ * Checks a submitted CSRF value against the expected one, and an `Origin` header, when the
+ * browser sent a real one, against the public origin.
  */
 export function isCsrfValid(
   request: FastifyRequest,
@@ -27,8 +27,10 @@ export function isCsrfValid(
   expected: string | undefined,
   publicOrigin: string,
 ): boolean {
+  // Browsers send `Origin: null` for form posts from pages with `Referrer-Policy: no-referrer`,
+  // as every hosted page has, so only a real origin that differs is rejected.
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== publicOrigin) {
+  if (origin !== undefined && origin !== 'null' && origin !== publicOrigin) {
     return false;
   }
   return submitted !== undefined && expected !== undefined && expected !== '' && safeEqual(submitted, expected);

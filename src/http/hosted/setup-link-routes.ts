@@ -41,11 +41,12 @@ export async function registerSetupLinkRoutes(
   app.post('/connect', { config: { rateLimit: deps.redeemRateLimit } }, async (request, reply) => {
     const form = readForm(request);
     const token = (form.token ?? '').trim();
-    if (!isCsrfValid(request, form.csrf, cookies.readCsrf(request), publicOrigin) || token.length > MAX_TOKEN_LENGTH) {
+    const csrfCookie = cookies.readCsrf(request);
+    if (csrfCookie === undefined || !isCsrfValid(request, form.csrf, csrfCookie, publicOrigin) || token.length > MAX_TOKEN_LENGTH) {
       return pages.sendForbidden(request, reply);
     }
 
-    const redemption = await redeemSetupToken(context, token, cookies.readSession(request));
+    const redemption = await redeemSetupToken(context, token, { sessionSecret: cookies.readSession(request), csrfCookie });
     if (redemption === undefined) {
       return pages.sendForbidden(request, reply);
     }
