@@ -321,7 +321,14 @@ describe('credentials form', () => {
     const browser = await redeem(issued);
     const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
     for (let attempt = 1; attempt <= 9; attempt += 1) {
-      expect((await browser.post('/connect/session', { csrf, apiKey: `wrong-${attempt}` })).status).toBe(422);
+      const response = await browser.post('/connect/session', { csrf, apiKey: `wrong-${attempt}` });
+      expect(response.status).toBe(422);
+      if (attempt < 5) {
+        expect(response.text).not.toContain('attempts left');
+      } else {
+        const left = 10 - attempt;
+        expect(response.text).toContain(`${left} ${left === 1 ? 'attempt' : 'attempts'} left before this link locks.`);
+      }
     }
     const tenth = await browser.post('/connect/session', { csrf, apiKey: 'wrong-10' });
     expect(tenth.status).toBe(403);

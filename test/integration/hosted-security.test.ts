@@ -70,6 +70,25 @@ describe('hosted page protections', () => {
     expect(response.status).toBe(303);
   });
 
+  it('rejects a cross-site post even with Origin null', async () => {
+    const issued = await issueToken();
+    const browser = new BrowserClient(server.url);
+    const csrf = hiddenValue((await browser.get(issued.link)).text, 'csrf');
+    const response = await fetch(`${server.url}/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'null',
+        'sec-fetch-site': 'cross-site',
+        cookie: `lk_csrf=${browser.cookie('lk_csrf')}`,
+      },
+      body: new URLSearchParams({ token: issued.token, csrf }).toString(),
+    });
+    expect(response.status).toBe(403);
+    expect((await browser.get(issued.link)).status).toBe(200);
+  });
+
   it('rejects an over-long value next to the field without a server error', async () => {
     const issued = await issueToken();
     const browser = new BrowserClient(server.url);

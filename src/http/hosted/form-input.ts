@@ -33,5 +33,9 @@ export function isCsrfValid(
   if (origin !== undefined && origin !== 'null' && origin !== publicOrigin) {
     return false;
   }
+  // Fetch metadata tells a cross-site form post apart even when the origin is `null`.
+  if (request.headers['sec-fetch-site'] === 'cross-site') {
+    return false;
+  }
   return submitted !== undefined && expected !== undefined && expected !== '' && safeEqual(submitted, expected);
 }

@@ -15,6 +15,8 @@ import { isCsrfValid, readForm } from './form-input.ts';
 import type { PageRenderer } from './page-renderer.ts';
 
 const OAUTH_MODES = new Set(['oauth2']);
+/** Remaining attempts at which the form starts warning that the link will lock. */
+const ATTEMPTS_WARNING_THRESHOLD = 5;
 
 /** The setup session page, the credentials form and the start of an OAuth flow. */
 export async function registerSetupSessionRoutes(
@@ -148,7 +150,8 @@ export async function registerSetupSessionRoutes(
         buttonLabel: isOAuth ? `Continue to ${definition.name}` : 'Save',
         fields,
         formError: state.formError ?? null,
-        attemptsLeft: failedAttempts > 0 ? MAX_FAILED_SUBMISSIONS - failedAttempts : null,
+        attemptsLeft:
+          MAX_FAILED_SUBMISSIONS - failedAttempts <= ATTEMPTS_WARNING_THRESHOLD ? MAX_FAILED_SUBMISSIONS - failedAttempts : null,
       },
       { status: state.status ?? 200, formActionOrigins },
     );
