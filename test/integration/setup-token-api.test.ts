@@ -291,6 +291,10 @@ describe('catalog and OpenAPI', () => {
     ]) {
       expect(document.paths[path], path).toBeDefined();
     }
+    const created = document.paths['/v1/accounts/{accountId}/connectors/{accountConnectorId}/setup-tokens'].post;
+    expect(Object.keys(created.responses)).toEqual(expect.arrayContaining(['201', '4XX']));
+    expect(JSON.stringify(created.responses['4XX'])).toContain('$ref');
+    expect(JSON.stringify(document.components.schemas)).toContain('requestId');
   });
 
   it('answers health checks', async () => {

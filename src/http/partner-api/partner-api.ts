@@ -13,6 +13,11 @@ import { registerSetupTokenRoutes } from './setup-token-routes.ts';
 export async function partnerApi(app: FastifyInstance, options: { context: DomainContext }): Promise<void> {
   const { context } = options;
   app.addSchema(ErrorResponse);
+  // Every route documents the shared error shape, so the OpenAPI document lists it too.
+  app.addHook('onRoute', (route) => {
+    const schema = (route.schema ??= {});
+    schema.response = { ...(schema.response as object), '4XX': { $ref: 'ErrorResponse#' }, '5XX': { $ref: 'ErrorResponse#' } };
+  });
   app.addHook('onRequest', async (_request, reply) => setApiHeaders(reply));
   app.addHook('onRequest', createApiKeyHook(context));
 
