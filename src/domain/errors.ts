@@ -19,7 +19,7 @@ export const ERROR_CATALOG = {
   method_not_allowed: { status: 405, message: 'The method is not allowed on this path.' },
   account_has_sub_accounts: { status: 409, message: 'Delete or move the sub accounts of this account first.' },
   setup_token_completed: { status: 409, message: 'The setup token has completed and cannot be revoked.' },
-  payload_too_large: { status: 413, message: 'The request body is larger than the limit.' },
+  payload_too_large: { status: 413, message: 'The request body is larger than the limit of 1 MiB.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
   account_user_without_access: {
     status: 422,
@@ -34,7 +34,10 @@ export const ERROR_CATALOG = {
   oauth_app_missing: { status: 422, message: 'Set the OAuth app of this connector first: PUT /v1/connectors/{connectorId}/oauth-app.' },
   connector_mode_mismatch: { status: 422, message: 'The connector does not use this authentication mode.' },
   parent_account_invalid: { status: 422, message: 'parentAccountId must name another existing account.' },
-  account_connector_unauthenticated: { status: 409, message: 'The account connector has no credentials.' },
+  account_connector_unauthenticated: {
+    status: 409,
+    message: 'The account connector has no credentials; issue a setup token so the customer authenticates it.',
+  },
   account_connector_needs_reauth: {
     status: 409,
     message: 'The provider rejected the refresh token; issue a setup token so the customer authenticates again.',

@@ -41,18 +41,7 @@ export function toPublicError(error: unknown): PublicError {
     return fromCatalog('invalid_cursor');
   }
   if (fastifyError.validation !== undefined) {
-    const first = fastifyError.validation[0];
-    const context = fastifyError.validationContext ?? 'body';
-    const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replaceAll('/', '.') : '';
-    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-    const where = `${context}${path ? `.${path}` : ''}${missing ? `.${missing}` : ''}`;
-    let message = `${where} ${first?.message ?? 'is invalid'}`;
-    if (extra !== undefined) {
-      message = `${where} has the unknown property "${extra.slice(0, 64)}"`;
-    }
-    const code: ErrorCode = first?.keyword === 'maxLength' ? 'field_too_long' : 'invalid_request';
-    return { status: 400, code, message: `${message}.`, unexpected: false };
+    return fromValidationError(fastifyError.validation[0], fastifyError.validationContext ?? 'body');
   }
   const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
   if (mapped !== undefined) {
@@ -72,6 +61,49 @@ export function toPublicError(error: unknown): PublicError {
     };
   }
   return { ...fromCatalog('internal_error'), unexpected: true };
+}
+
+/** Builds a message that names the field and the rule it broke, without repeating the input. */
+function fromValidationError(
+  first: FastifyError['validation'] extends (infer T)[] | undefined ? T | undefined : never,
+  part: string,
+): PublicError {
+  const params = (first?.params ?? {}) as {
+    missingProperty?: string;
+    additionalProperty?: string;
+    allowedValues?: unknown[];
+    limit?: number;
+  };
+  const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replaceAll('/', '.') : '';
+  const field = `${part}${path ? `.${path}` : ''}`;
+
+  let message: string;
+  switch (first?.keyword) {
+    case 'required':
+      message = `${field}.${params.missingProperty} is required`;
+      break;
+    case 'additionalProperties':
+      message = `${field} has the unknown property "${String(params.additionalProperty).slice(0, 64)}"`;
+      break;
+    case 'enum':
+      message = `${field} must be one of: ${(params.allowedValues ?? []).map(String).join(', ')}`;
+      break;
+    case 'maxLength':
+      message = `${field} must be at most ${params.limit} characters long`;
+      break;
+    case 'type':
+      message =
+        part === 'body' && path === '' ? 'The request body must be a JSON object' : `${field} ${first.message ?? 'has the wrong type'}`;
+      break;
+    default:
+      message = `${field} ${first?.message ?? 'is invalid'}`;
+  }
+  return {
+    status: 400,
+    code: first?.keyword === 'maxLength' ? 'field_too_long' : 'invalid_request',
+    message: `${message}.`,
+    unexpected: false,
+  };
 }
 
 function fromCatalog(code: ErrorCode): PublicError {

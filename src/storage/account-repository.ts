@@ -61,6 +61,8 @@ export class AccountRepository {
         .where('completed_at', 'is', null)
         .where('revoked_at', 'is', null)
         .where('failed_at', 'is', null)
+        // A token that expired unredeemed keeps the status expired.
+        .where((eb) => eb.or([eb('redeemed_at', 'is not', null), eb('expires_at', '>', deletedAt)]))
         .execute();
       await trx
         .updateTable('account_connectors')

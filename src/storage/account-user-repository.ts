@@ -94,6 +94,8 @@ export class AccountUserRepository {
         .where('completed_at', 'is', null)
         .where('revoked_at', 'is', null)
         .where('failed_at', 'is', null)
+        // A token that expired unredeemed keeps the status expired.
+        .where((eb) => eb.or([eb('redeemed_at', 'is not', null), eb('expires_at', '>', now)]))
         .execute();
       return true;
     });

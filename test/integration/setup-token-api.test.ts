@@ -109,6 +109,52 @@ describe('accounts and users', () => {
     expect(response.body.code).toBe('invalid_request');
   });
 
+  it('rejects unknown properties instead of dropping them', async () => {
+    const response = await server.api('POST', '/v1/accounts', { name: 'Typo', externalID: 'x' });
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('invalid_request');
+    expect(response.body.message).toBe('body has the unknown property "externalID".');
+  });
+
+  it('rejects a number where a string is expected', async () => {
+    const response = await server.api('POST', '/v1/accounts', { name: 42 });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toBe('body.name must be string.');
+  });
+
+  it('names a missing property and the allowed roles', async () => {
+    const account = await server.api('POST', '/v1/accounts', { name: 'Roles' });
+    const missing = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { name: 'Ann' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toBe('body.email is required.');
+    const role = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: 'a@example.com', role: 'admin' });
+    expect(role.status).toBe(400);
+    expect(role.body.message).toBe('body.role must be one of: standard, administrator.');
+  });
+
+  it('answers a body that is not JSON with 415', async () => {
+    const response = await fetch(`${server.url}/v1/accounts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=Form',
+    });
+    const body = await response.json();
+    expect(response.status).toBe(415);
+    expect(body.code).toBe('unsupported_media_type');
+  });
+
+  it('rejects a JSON body that is not an object', async () => {
+    const response = await server.api('POST', '/v1/accounts', '["Globex"]');
+    expect(response.status).toBe(400);
+    expect(response.body.message).toBe('The request body must be a JSON object.');
+  });
+
+  it('rejects prototype pollution in JSON bodies', async () => {
+    const response = await server.api('POST', '/v1/accounts', '{"name":"x","__proto__":{"admin":true}}');
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('invalid_request');
+  });
+
   it('creates an account user once per email and lists them', async () => {
     const account = await server.api('POST', '/v1/accounts', { name: 'Users Inc' });
     const first = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: 'Bob@Example.com', role: 'administrator' });
@@ -205,6 +251,29 @@ describe('setup tokens', () => {
     expect(serialized).not.toContain(second.body.token);
     const statuses = Object.fromEntries(list.body.items.map((item: { id: string; status: string }) => [item.id, item.status]));
     expect(statuses).toEqual({ [first.body.id]: 'revoked', [second.body.id]: 'issued' });
+  });
+
+  it('revokes with an empty JSON body', async () => {
+    const { account, user, accountConnector } = await createAccountWithConnector();
+    const created = await server.api('POST', `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`, {
+      accountUserId: user.id,
+    });
+    const response = await fetch(`${server.url}/v1/setup-tokens/${created.body.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(200);
+    expect((await response.json()).status).toBe('revoked');
+  });
+
+  it('keeps expired tokens expired when access is removed', async () => {
+    const { account, user, accountConnector } = await createAccountWithConnector();
+    const path = `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`;
+    await server.api('POST', path, { accountUserId: user.id, expiresInSeconds: 60 });
+    server.clock.advance(61_000);
+    await server.api('DELETE', `/v1/accounts/${account.id}/users/${user.id}`);
+    const list = await server.api('GET', path);
+    expect(list.body.items[0].status).toBe('expired');
   });
 
   it('reports expired tokens as expired', async () => {

@@ -4,6 +4,7 @@ import type { DomainContext } from '../../domain/context.ts';
 import { toPublicError } from '../error-mapping.ts';
 import { setApiHeaders } from '../security-headers.ts';
 import { registerAccountRoutes } from './account-routes.ts';
+import { configureRequestValidation } from './request-validation.ts';
 import { createApiKeyHook } from './authenticate.ts';
 import { registerConnectorRoutes } from './connector-routes.ts';
 import { ErrorResponse } from './schemas.ts';
@@ -12,6 +13,7 @@ import { registerSetupTokenRoutes } from './setup-token-routes.ts';
 /** Registers the partner API (v1): bearer API keys, JSON errors with a stable code and the request id. */
 export async function partnerApi(app: FastifyInstance, options: { context: DomainContext }): Promise<void> {
   const { context } = options;
+  configureRequestValidation(app);
   app.addSchema(ErrorResponse);
   // Every route documents the shared error shape, so the OpenAPI document lists it too.
   app.addHook('onRoute', (route) => {

@@ -81,7 +81,7 @@ export const GrantAccessBody = Type.Object(
   {
     email: Type.String({ minLength: 3, maxLength: 320 }),
     name: Type.Optional(Nullable(Type.String({ maxLength: MAX_NAME_LENGTH }))),
-    role: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('administrator')])),
+    role: Type.Optional(Type.Enum(['standard', 'administrator'])),
   },
   { additionalProperties: false },
 );
