@@ -45,7 +45,16 @@ async function serve(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const hint =
+      code === 'EADDRINUSE'
+        ? 'another process listens there; stop it or set LATCHKEY_PORT to a free port'
+        : 'check LATCHKEY_HOST and LATCHKEY_PORT';
+    throw new Error(`cannot listen on ${config.host}:${config.port} (${code ?? (error as Error).message}): ${hint}`, { cause: error });
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info(

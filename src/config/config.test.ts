@@ -52,4 +52,31 @@ describe('loadConfig', () => {
       'https://b.example.com',
     ]);
   });
+
+  it('reports an invalid keyring together with other problems', () => {
+    let error: unknown;
+    try {
+      loadConfig({ LATCHKEY_ENCRYPTION_KEYS: 'k1:c2hvcnQ=', LATCHKEY_PORT: 'abc' });
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toContain('key "k1" must be 32 bytes');
+    expect(problems.join('\n')).not.toContain('c2hvcnQ');
+  });
+
+  it('names the value of a public URL without a scheme', () => {
+    expect(() => loadConfig({ LATCHKEY_PUBLIC_URL: 'localhost:3013' })).toThrow(/got "localhost:3013"/);
+  });
+
+  it('rejects a data folder that is a file', () => {
+    expect(() => loadConfig({ LATCHKEY_DATA_DIR: 'package.json' })).toThrow(/LATCHKEY_DATA_DIR must be a folder/);
+  });
+
+  it('rejects a host name that is not an address', () => {
+    expect(() => loadConfig({ LATCHKEY_HOST: 'not-a-host' })).toThrow(/LATCHKEY_HOST must be an IP address/);
+    expect(loadConfig({ LATCHKEY_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ LATCHKEY_HOST: '::1' }).host).toBe('::1');
+  });
 });

@@ -1,4 +1,8 @@
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
+
+import { parseKeyring } from '../crypto/keyring.ts';
 
 /** Log levels accepted by `LATCHKEY_LOG_LEVEL`. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -56,9 +60,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
 
   const host = nonEmpty(env.LATCHKEY_HOST) ?? DEFAULT_HOST;
+  if (isIP(host) === 0 && host !== 'localhost') {
+    problems.push(`LATCHKEY_HOST must be an IP address such as 127.0.0.1 or 0.0.0.0, or localhost; got "${host}"`);
+  }
   const port = parseInteger(env, 'LATCHKEY_PORT', DEFAULT_PORT, 0, 65535, problems);
   const publicUrl = parsePublicUrl(env.LATCHKEY_PUBLIC_URL, port, problems);
   const dataDir = path.resolve(nonEmpty(env.LATCHKEY_DATA_DIR) ?? DEFAULT_DATA_DIR);
+  if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    problems.push(`LATCHKEY_DATA_DIR must be a folder; ${dataDir} is a file`);
+  }
 
   const databaseUrl = nonEmpty(env.LATCHKEY_DATABASE_URL) ?? null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -66,6 +76,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const encryptionKeys = nonEmpty(env.LATCHKEY_ENCRYPTION_KEYS) ?? null;
+  if (encryptionKeys !== null) {
+    try {
+      parseKeyring(encryptionKeys);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   if (production && encryptionKeys === null) {
     problems.push(
       'LATCHKEY_ENCRYPTION_KEYS is required when NODE_ENV=production: set it to "k1:<32 random bytes in base64>", ' +
@@ -133,7 +150,7 @@ function parsePublicUrl(raw: string | undefined, port: number, problems: string[
     return value;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    problems.push(`LATCHKEY_PUBLIC_URL must use http or https; got "${url.protocol}"`);
+    problems.push(`LATCHKEY_PUBLIC_URL must be an absolute URL starting with http:// or https://; got "${value}"`);
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
     problems.push('LATCHKEY_PUBLIC_URL must not contain credentials, a query or a fragment');

@@ -22,7 +22,9 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result: MigrationResult) => result.status === 'Error');
-    throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: error });
+    const reason = error instanceof Error ? error.message : String(error);
+    const step = failed === undefined ? 'database migration failed' : `migration ${failed.migrationName} failed`;
+    throw new MigrationError(`${step}: ${reason}`, { cause: error });
   }
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -82,5 +83,26 @@ describe('latchkey command', () => {
     expect(result.stdout).toMatch(
       /^Re-encrypted 0 credentials, 0 OAuth client secrets and 0 PKCE verifiers under key k\d{14}-[0-9a-f]{4}\.\n$/,
     );
+  });
+
+  it('names the cause when the database cannot be reached', async () => {
+    const result = await latchkey(['migrate'], { LATCHKEY_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/latchkey_missing_database' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('database migration failed');
+    expect(result.stderr).toContain('latchkey_missing_database');
+  });
+
+  it('says which setting to change when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const result = await latchkey(['serve'], { LATCHKEY_PORT: String(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+      expect(result.stderr).toContain('LATCHKEY_PORT');
+    } finally {
+      blocker.close();
+    }
   });
 });

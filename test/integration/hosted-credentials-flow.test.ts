@@ -134,6 +134,15 @@ describe('landing page', () => {
     expect(redeemed.status).toBe(303);
   });
 
+  it('redeems a whole link pasted into the form', async () => {
+    const issued = await issueToken();
+    const browser = new BrowserClient(server.url);
+    const form = await browser.get('/connect');
+    const redeemed = await browser.post('/connect', { token: ` ${issued.link}\n`, csrf: hiddenValue(form.text, 'csrf') });
+    expect(redeemed.status).toBe(303);
+    expect(redeemed.location).toBe('/connect/session');
+  });
+
   it('refuses a POST without the CSRF value and leaves the token unspent', async () => {
     const issued = await issueToken();
     const browser = new BrowserClient(server.url);

@@ -40,7 +40,7 @@ export async function registerSetupLinkRoutes(
 
   app.post('/connect', { config: { rateLimit: deps.redeemRateLimit } }, async (request, reply) => {
     const form = readForm(request);
-    const token = (form.token ?? '').trim();
+    const token = tokenFromInput(form.token ?? '');
     const csrfCookie = cookies.readCsrf(request);
     if (csrfCookie === undefined || !isCsrfValid(request, form.csrf, csrfCookie, publicOrigin) || token.length > MAX_TOKEN_LENGTH) {
       return pages.sendForbidden(request, reply);
@@ -55,4 +55,11 @@ export async function registerSetupLinkRoutes(
     }
     return reply.code(303).header('Cache-Control', 'no-store').redirect('/connect/session', 303);
   });
+}
+
+/** Accepts a pasted setup link as well as a bare token, taking the last path segment of a link. */
+function tokenFromInput(input: string): string {
+  const trimmed = input.trim();
+  const match = /\/connect\/([^/?#\s]+)\/?(?:[?#].*)?$/.exec(trimmed);
+  return match?.[1] ?? trimmed;
 }
