@@ -5,7 +5,7 @@ import pino from 'pino';
 
 import { buildApp } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
-import { createApiKey } from '../domain/api-keys.ts';
+import { createApiKey, revokeApiKey } from '../domain/api-keys.ts';
 import { createLogger, openRuntime } from '../runtime.ts';
 import { rotateKeys } from './rotate-keys.ts';
 
@@ -94,6 +94,40 @@ apiKeys
       const created = await createApiKey(runtime.context, options.name);
       runtime.logger.info({ apiKeyId: created.id }, 'API key created');
       process.stdout.write(`${created.key}\n`);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+apiKeys
+  .command('list')
+  .description('list partner API keys (ids, names, dates; never the key values)')
+  .action(async () => {
+    const config = readConfig();
+    const runtime = await openRuntime(config, commandLogger(config));
+    try {
+      for (const key of await runtime.context.repositories.apiKeys.list()) {
+        process.stdout.write(
+          `${key.id}\t${key.revoked_at === null ? 'active' : `revoked ${key.revoked_at}`}\t${key.created_at}\t${key.name}\n`,
+        );
+      }
+    } finally {
+      await runtime.close();
+    }
+  });
+
+apiKeys
+  .command('revoke')
+  .description('revoke a partner API key by its id (key_...); requests with it get 401 at once')
+  .argument('<id>', 'id of the API key, as listed by api-keys list')
+  .action(async (id: string) => {
+    const config = readConfig();
+    const runtime = await openRuntime(config, commandLogger(config));
+    try {
+      if (!(await revokeApiKey(runtime.context, id))) {
+        throw new Error(`no active API key has the id "${id}"; see npx latchkey api-keys list`);
+      }
+      runtime.logger.info({ apiKeyId: id }, 'API key revoked');
     } finally {
       await runtime.close();
     }

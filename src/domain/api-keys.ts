@@ -31,3 +31,8 @@ export async function findApiKey(context: DomainContext, value: string): Promise
   }
   return context.repositories.apiKeys.findActiveByHash(hashSecret(value));
 }
+
+/** Revokes an API key by id; returns false when no active key has this id. */
+export async function revokeApiKey(context: DomainContext, id: string): Promise<boolean> {
+  return context.repositories.apiKeys.revoke(id, context.clock.now().toISOString());
+}

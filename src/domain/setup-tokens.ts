@@ -118,6 +118,8 @@ export async function createSetupToken(
     accountUserId: string;
     expiresInSeconds?: number;
     successUrl?: string;
+    /** Revokes the other outstanding tokens of the account connector; older tokens stay valid otherwise. */
+    revokeOutstanding?: boolean;
     createdBy: string;
   },
 ): Promise<CreatedSetupToken> {
@@ -161,6 +163,19 @@ export async function createSetupToken(
     apiKeyId: input.createdBy,
     data: { expiresAt: row.expires_at },
   });
+
+  if (input.revokeOutstanding === true) {
+    const revoked = await context.repositories.setupTokens.revokeOutstanding(row.account_connector_id, row.id, row.created_at, 'replaced');
+    for (const other of revoked) {
+      await recordAuditEvent(context, 'setup_token.revoked', {
+        accountId: other.account_id,
+        accountConnectorId: other.account_connector_id,
+        setupTokenId: other.id,
+        apiKeyId: input.createdBy,
+        data: { reason: 'replaced', replacedBy: row.id },
+      });
+    }
+  }
 
   return { id: row.id, token, link: buildSetupLink(context.config.publicUrl, token), expiresAt: row.expires_at, status: 'issued' };
 }

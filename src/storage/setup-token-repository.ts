@@ -75,6 +75,39 @@ export class SetupTokenRepository {
   }
 
   /**
+   * Revokes the outstanding tokens of an account connector except one, ending their
+   * sessions; returns the revoked rows. Tokens that expired unredeemed stay expired.
+   */
+  async revokeOutstanding(accountConnectorId: string, exceptId: string, now: string, reason: string): Promise<SetupTokenRow[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('setup_tokens')
+        .set({ revoked_at: now, revoked_reason: reason })
+        .where('account_connector_id', '=', accountConnectorId)
+        .where('id', '!=', exceptId)
+        .where('completed_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .where((eb) => eb.or([eb('redeemed_at', 'is not', null), eb('expires_at', '>', now)]))
+        .returningAll()
+        .execute();
+      if (rows.length > 0) {
+        await trx
+          .updateTable('setup_sessions')
+          .set({ ended_at: now })
+          .where(
+            'setup_token_id',
+            'in',
+            rows.map((row) => row.id),
+          )
+          .where('ended_at', 'is', null)
+          .execute();
+      }
+      return rows;
+    });
+  }
+
+  /**
    * Redeems a token and opens its setup session.
    *
    * The conditional update is the only gate: among any number of concurrent calls, on any

@@ -105,4 +105,20 @@ describe('latchkey command', () => {
       blocker.close();
     }
   });
+
+  it('lists and revokes API keys without printing their values', async () => {
+    const created = await latchkey(['api-keys', 'create', '--name', 'backend']);
+    const listed = await latchkey(['api-keys', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toContain(created.stdout.trim());
+    const id = listed.stdout.split('\t')[0]!;
+    expect(id).toMatch(/^key_/);
+    expect(listed.stdout).toContain('\tactive\t');
+
+    expect((await latchkey(['api-keys', 'revoke', id])).code).toBe(0);
+    expect((await latchkey(['api-keys', 'list'])).stdout).toContain('\trevoked ');
+    const again = await latchkey(['api-keys', 'revoke', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`no active API key has the id "${id}"`);
+  });
 });

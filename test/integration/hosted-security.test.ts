@@ -130,6 +130,24 @@ describe('hosted page protections', () => {
   });
 });
 
+describe('cookies behind HTTPS', () => {
+  it('use the __Host- prefix with Secure and Path=/ when the public URL is HTTPS', async () => {
+    const https = await startTestServer({ env: { LATCHKEY_PUBLIC_URL: 'https://connect.partner.example' } });
+    try {
+      const response = await new BrowserClient(https.url).get('/connect');
+      const cookie = response.headers.getSetCookie().find((header) => header.startsWith('__Host-lk_csrf='));
+      expect(cookie).toBeDefined();
+      expect(cookie).toContain('Secure');
+      expect(cookie).toContain('Path=/');
+      expect(cookie).toContain('HttpOnly');
+      expect(cookie).toContain('SameSite=Lax');
+      expect(cookie).not.toContain('Domain=');
+    } finally {
+      await https.close();
+    }
+  });
+});
+
 describe('embedding', () => {
   it('lets allowed origins frame the pages and loads the postMessage script on the success page', async () => {
     const embedded = await startTestServer({

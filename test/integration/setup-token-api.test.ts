@@ -323,6 +323,29 @@ describe('setup tokens', () => {
     expect(read.status).toBe(404);
   });
 
+  it('revokes older outstanding tokens when asked', async () => {
+    const { account, user, accountConnector } = await createAccountWithConnector();
+    const path = `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`;
+    const first = await server.api('POST', path, { accountUserId: user.id });
+    const second = await server.api('POST', path, { accountUserId: user.id, revokeOutstanding: true });
+    expect(second.status).toBe(201);
+    const list = await server.api('GET', path);
+    const byId = Object.fromEntries(list.body.items.map((item: { id: string; status: string; reason: string | null }) => [item.id, item]));
+    expect(byId[first.body.id].status).toBe('revoked');
+    expect(byId[first.body.id].reason).toBe('replaced');
+    expect(byId[second.body.id].status).toBe('issued');
+  });
+
+  it('rejects a revoked API key', async () => {
+    const { createApiKey, revokeApiKey } = await import('../../src/domain/api-keys.ts');
+    const created = await createApiKey(server.runtime.context, 'short-lived');
+    expect((await server.api('GET', '/v1/accounts', undefined, { apiKey: created.key })).status).toBe(200);
+    expect(await revokeApiKey(server.runtime.context, created.id)).toBe(true);
+    const response = await server.api('GET', '/v1/accounts', undefined, { apiKey: created.key });
+    expect(response.status).toBe(401);
+    expect(response.body.code).toBe('unauthorized');
+  });
+
   it('keeps older tokens valid when a new one is issued', async () => {
     const { account, user, accountConnector } = await createAccountWithConnector();
     const path = `/v1/accounts/${account.id}/connectors/${accountConnector.id}/setup-tokens`;

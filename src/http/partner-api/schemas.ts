@@ -164,6 +164,9 @@ export const CreateSetupTokenBody = Type.Object(
     accountUserId: Id('The account user the authentication is attributed to.'),
     expiresInSeconds: Type.Optional(Type.Integer({ description: 'From 60 to 604800; default 300.' })),
     successUrl: Type.Optional(Type.String({ maxLength: MAX_URL_LENGTH })),
+    revokeOutstanding: Type.Optional(
+      Type.Boolean({ description: 'Revoke the other outstanding setup tokens of this account connector; default false.' }),
+    ),
   },
   { additionalProperties: false },
 );

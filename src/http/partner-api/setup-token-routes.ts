@@ -30,6 +30,7 @@ export async function registerSetupTokenRoutes(app: FastifyInstance, context: Do
         accountUserId: request.body.accountUserId,
         ...(request.body.expiresInSeconds === undefined ? {} : { expiresInSeconds: request.body.expiresInSeconds }),
         ...(request.body.successUrl === undefined ? {} : { successUrl: request.body.successUrl }),
+        ...(request.body.revokeOutstanding === undefined ? {} : { revokeOutstanding: request.body.revokeOutstanding }),
         createdBy: request.apiKeyId,
       });
       return reply.code(201).send(created);
