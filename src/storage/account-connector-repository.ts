@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import { selectPage, type Page } from './pagination.ts';
+import { revokeOutstandingTokens } from './revoke-outstanding-tokens.ts';
 import type { AccountConnectorRow, Database } from './schema.ts';
 
 /** Connectors installed in accounts, with their sealed credentials. */
@@ -82,16 +83,7 @@ export class AccountConnectorRepository {
   /** Marks the account connector deleted, erases its credentials and revokes its outstanding setup tokens. */
   async softDelete(id: string, deletedAt: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('setup_tokens')
-        .set({ revoked_at: deletedAt, revoked_reason: 'account_connector_deleted' })
-        .where('account_connector_id', '=', id)
-        .where('completed_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('failed_at', 'is', null)
-        // A token that expired unredeemed keeps the status expired.
-        .where((eb) => eb.or([eb('redeemed_at', 'is not', null), eb('expires_at', '>', deletedAt)]))
-        .execute();
+      await revokeOutstandingTokens(trx, { accountConnectorId: id }, deletedAt, 'account_connector_deleted');
       await trx
         .updateTable('account_connectors')
         .set({ deleted_at: deletedAt, updated_at: deletedAt, credentials_sealed: null })

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import { selectPage, type Page } from './pagination.ts';
+import { revokeOutstandingTokens } from './revoke-outstanding-tokens.ts';
 import type { AccountRow, Database } from './schema.ts';
 
 /** Accounts; a deleted account keeps its row with `deleted_at` set, so audit events keep their subject. */
@@ -54,16 +55,7 @@ export class AccountRepository {
    */
   async softDelete(id: string, deletedAt: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('setup_tokens')
-        .set({ revoked_at: deletedAt, revoked_reason: 'account_deleted' })
-        .where('account_id', '=', id)
-        .where('completed_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('failed_at', 'is', null)
-        // A token that expired unredeemed keeps the status expired.
-        .where((eb) => eb.or([eb('redeemed_at', 'is not', null), eb('expires_at', '>', deletedAt)]))
-        .execute();
+      await revokeOutstandingTokens(trx, { accountId: id }, deletedAt, 'account_deleted');
       await trx
         .updateTable('account_connectors')
         .set({ deleted_at: deletedAt, updated_at: deletedAt, credentials_sealed: null })

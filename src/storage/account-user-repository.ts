@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import { selectPage, type Page } from './pagination.ts';
+import { revokeOutstandingTokens } from './revoke-outstanding-tokens.ts';
 import type { AccountUserRow, Database } from './schema.ts';
 
 /** An account user as seen from one account, with the role held there. */
@@ -86,17 +87,7 @@ export class AccountUserRepository {
       if (result.numDeletedRows === 0n) {
         return false;
       }
-      await trx
-        .updateTable('setup_tokens')
-        .set({ revoked_at: now, revoked_reason: 'access_removed' })
-        .where('account_id', '=', accountId)
-        .where('account_user_id', '=', accountUserId)
-        .where('completed_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('failed_at', 'is', null)
-        // A token that expired unredeemed keeps the status expired.
-        .where((eb) => eb.or([eb('redeemed_at', 'is not', null), eb('expires_at', '>', now)]))
-        .execute();
+      await revokeOutstandingTokens(trx, { accountId, accountUserId }, now, 'access_removed');
       return true;
     });
   }

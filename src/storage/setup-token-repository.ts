@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import { selectPage, type Page } from './pagination.ts';
+import { revokeOutstandingTokens } from './revoke-outstanding-tokens.ts';
 import type { Database, SetupSessionRow, SetupTokenRow } from './schema.ts';
 
 /** A setup session together with the setup token it was opened with. */
@@ -79,32 +80,7 @@ export class SetupTokenRepository {
    * sessions; returns the revoked rows. Tokens that expired unredeemed stay expired.
    */
   async revokeOutstanding(accountConnectorId: string, exceptId: string, now: string, reason: string): Promise<SetupTokenRow[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .updateTable('setup_tokens')
-        .set({ revoked_at: now, revoked_reason: reason })
-        .where('account_connector_id', '=', accountConnectorId)
-        .where('id', '!=', exceptId)
-        .where('completed_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('failed_at', 'is', null)
-        .where((eb) => eb.or([eb('redeemed_at', 'is not', null), eb('expires_at', '>', now)]))
-        .returningAll()
-        .execute();
-      if (rows.length > 0) {
-        await trx
-          .updateTable('setup_sessions')
-          .set({ ended_at: now })
-          .where(
-            'setup_token_id',
-            'in',
-            rows.map((row) => row.id),
-          )
-          .where('ended_at', 'is', null)
-          .execute();
-      }
-      return rows;
-    });
+    return this.db.transaction().execute((trx) => revokeOutstandingTokens(trx, { accountConnectorId, exceptId }, now, reason));
   }
 
   /**
