@@ -123,18 +123,33 @@ async function findSessionOfSameBrowser(
   return { sessionSecret, reused: false };
 }
 
+/**
+ * Loads a token that can still be redeemed, or logs why not and returns undefined.
+ *
+ * The log line carries the reason and the token id, never the value, so operators can
+ * tell why a customer saw the 403 page.
+ */
 async function loadUsableToken(context: DomainContext, tokenValue: string): Promise<SetupLinkTarget | undefined> {
   if (!isWellFormedSetupToken(tokenValue)) {
+    context.logger.info({ reason: 'malformed' }, 'setup link refused');
     return undefined;
   }
   const token = await context.repositories.setupTokens.findByHash(hashSecret(tokenValue));
-  if (token === undefined || deriveSetupTokenStatus(token, context.clock.now()) !== 'issued') {
+  if (token === undefined) {
+    context.logger.info({ reason: 'unknown' }, 'setup link refused');
     return undefined;
   }
+  const status = deriveSetupTokenStatus(token, context.clock.now());
+  if (status !== 'issued') {
+    context.logger.info({ reason: status, setupTokenId: token.id }, 'setup link refused');
+    return undefined;
+  }
+
   const account = await context.repositories.accounts.find(token.account_id);
   const accountConnector = await context.repositories.accountConnectors.find(token.account_id, token.account_connector_id);
   const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
   if (account === undefined || accountConnector === undefined || definition === undefined) {
+    context.logger.warn({ reason: 'target_missing', setupTokenId: token.id }, 'setup link refused');
     return undefined;
   }
   return { token, account, accountConnector, definition };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashSecret } from '../../src/crypto/prefixed-secret.ts';
+import { generateSetupTokenValue } from '../../src/crypto/setup-token-secret.ts';
 import { startTestProvider, testConnectorFiles, type TestProvider } from '../support/api-provider.ts';
 import { BrowserClient, hiddenValue, withoutRequestId } from '../support/browser-client.ts';
 import { startTestServer, type TestServer } from '../support/latchkey-server.ts';
@@ -214,7 +215,7 @@ describe('landing page', () => {
     await server.api('POST', `/v1/setup-tokens/${revoked.tokenId}/revoke`);
     await redeem(used);
     const typo = `${used.token.slice(0, -1)}${used.token.endsWith('a') ? 'b' : 'a'}`;
-    const unknown = `lkst_${'0'.repeat(49)}`;
+    const unknown = generateSetupTokenValue();
 
     const bodies: string[] = [];
     const pageFor = async (path: string) => {
@@ -235,6 +236,8 @@ describe('landing page', () => {
     for (const body of bodies) {
       expect(body).toBe(bodies[0]);
     }
+    const refusals = server.logLines.filter((line) => line.includes('"setup link refused"')).map((line) => JSON.parse(line).reason);
+    expect(refusals).toEqual(expect.arrayContaining(['revoked', 'redeemed', 'malformed', 'unknown', 'expired']));
     const postResponse = await new BrowserClient(server.url).post('/connect', { token: unknown, csrf: 'x' });
     expect(withoutRequestId(postResponse.text)).toBe(bodies[0]);
   });
