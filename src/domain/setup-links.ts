@@ -131,17 +131,17 @@ async function findSessionOfSameBrowser(
  */
 async function loadUsableToken(context: DomainContext, tokenValue: string): Promise<SetupLinkTarget | undefined> {
   if (!isWellFormedSetupToken(tokenValue)) {
-    context.logger.info({ reason: 'malformed' }, 'setup link refused');
+    context.logger.info({ reason: 'malformed' }, 'setup link rejected');
     return undefined;
   }
   const token = await context.repositories.setupTokens.findByHash(hashSecret(tokenValue));
   if (token === undefined) {
-    context.logger.info({ reason: 'unknown' }, 'setup link refused');
+    context.logger.info({ reason: 'unknown' }, 'setup link rejected');
     return undefined;
   }
   const status = deriveSetupTokenStatus(token, context.clock.now());
   if (status !== 'issued') {
-    context.logger.info({ reason: status, setupTokenId: token.id }, 'setup link refused');
+    context.logger.info({ reason: status, setupTokenId: token.id }, 'setup link rejected');
     return undefined;
   }
 
@@ -149,7 +149,7 @@ async function loadUsableToken(context: DomainContext, tokenValue: string): Prom
   const accountConnector = await context.repositories.accountConnectors.find(token.account_id, token.account_connector_id);
   const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
   if (account === undefined || accountConnector === undefined || definition === undefined) {
-    context.logger.warn({ reason: 'target_missing', setupTokenId: token.id }, 'setup link refused');
+    context.logger.warn({ reason: 'target_missing', setupTokenId: token.id }, 'setup link rejected');
     return undefined;
   }
   return { token, account, accountConnector, definition };

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 import type { Database, SetupTokenRow } from './schema.ts';
 
-/** Which outstanding setup tokens to revoke; every given field must match. */
+/** Filter of the outstanding setup tokens to revoke; every given field must match. */
 export interface OutstandingTokenFilter {
   accountId?: string;
   accountConnectorId?: string;

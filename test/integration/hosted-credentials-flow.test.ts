@@ -236,7 +236,7 @@ describe('landing page', () => {
     for (const body of bodies) {
       expect(body).toBe(bodies[0]);
     }
-    const refusals = server.logLines.filter((line) => line.includes('"setup link refused"')).map((line) => JSON.parse(line).reason);
+    const refusals = server.logLines.filter((line) => line.includes('"setup link rejected"')).map((line) => JSON.parse(line).reason);
     expect(refusals).toEqual(expect.arrayContaining(['revoked', 'redeemed', 'malformed', 'unknown', 'expired']));
     const postResponse = await new BrowserClient(server.url).post('/connect', { token: unknown, csrf: 'x' });
     expect(withoutRequestId(postResponse.text)).toBe(bodies[0]);

@@ -33,7 +33,7 @@ export function isCsrfValid(
   if (origin !== undefined && origin !== 'null' && origin !== publicOrigin) {
     return false;
   }
-  // Fetch metadata tells a cross-site form post apart even when the origin is `null`.
+  // Fetch metadata identifies a cross-site form post even when the origin is `null`.
   if (request.headers['sec-fetch-site'] === 'cross-site') {
     return false;
   }
