@@ -88,7 +88,7 @@ async function benchRedemption(engine: 'sqlite' | 'postgres'): Promise<void> {
       const started = performance.now();
       const refused = await browser.post('/connect', { token, csrf });
       refusedTimes.push(performance.now() - started);
-      if (refused.status !== 403) throw new Error(`spent token answered ${refused.status}`);
+      if (refused.status !== 403) throw new Error(`spent token returned ${refused.status}, expected 403`);
     }
 
     const race = await server.api('POST', path, { accountUserId: user.body.id });

@@ -50,7 +50,7 @@ export async function inspectSetupToken(context: DomainContext, tokenValue: stri
  *
  * The atomic update in the repository decides, so only one of any number of concurrent
  * redemptions succeeds. The session secret is derived from the browser's CSRF cookie and
- * the token, so a double click, whose second POST leaves before the first answer sets the
+ * the token, so a double click, whose second POST leaves before the first response sets the
  * session cookie, computes the same secret and lands in the session the first POST opened.
  */
 export async function redeemSetupToken(

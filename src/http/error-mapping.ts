@@ -53,9 +53,15 @@ export function toPublicError(error: unknown): PublicError {
     return fromCatalog('rate_limited');
   }
   if (status !== undefined && status >= 400 && status < 500) {
+    let code: ErrorCode = 'invalid_request';
+    if (status === 404) {
+      code = 'not_found';
+    } else if (status === 405) {
+      code = 'method_not_allowed';
+    }
     return {
       status,
-      code: status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'invalid_request',
+      code,
       message: 'The request is invalid.',
       unexpected: false,
     };

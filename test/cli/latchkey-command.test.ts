@@ -36,7 +36,7 @@ async function latchkey(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('latchkey command', () => {
-  it('api-keys create prints only the key on standard output and creates the key file', async () => {
+  it('api-keys create prints only the key', async () => {
     const result = await latchkey(['api-keys', 'create', '--name', 'ci']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^lkak_[0-9A-Za-z]{49}\n$/);

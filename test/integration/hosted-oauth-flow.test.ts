@@ -272,7 +272,7 @@ describe('OAuth 2 authorization code flow', () => {
 });
 
 describe('OAuth 2 client credentials', () => {
-  it('fetches a token with the entered client before saving, and renews it when expired', async () => {
+  it('client credentials token fetched and renewed', async () => {
     const started = await openSession('test-client-credentials');
     const page = await started.browser.get('/connect/session');
     expect(page.text).toContain('<label for="field-clientId">Client ID');

@@ -14,7 +14,7 @@ import {
   type RunningQuirkyTokenServer,
 } from '../support/oidc-server.ts';
 
-/** Token endpoint answers, one per request, in order. */
+/** Token endpoint responses, one per request, in order. */
 const TOKEN_RESPONSES: QuirkyTokenResponse[] = [
   { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Sign in again</body></html>' },
   { status: 200, body: JSON.stringify({ error: 'invalid_grant', error_description: 'code expired' }) },
@@ -93,7 +93,7 @@ function postWithHeaders(
 }
 
 describe('OAuth token exchange failures', () => {
-  it('stores nothing on a failed exchange and lets the customer retry until it works', async () => {
+  it('failed exchange stores nothing, retry succeeds', async () => {
     const account = await server.api('POST', '/v1/accounts', { name: 'Globex' });
     const user = await server.api('POST', `/v1/accounts/${account.body.id}/users`, { email: 'ann@example.com' });
     const connector = await server.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-quirky' });

@@ -121,7 +121,7 @@ describe('hosted page protections', () => {
     }
   });
 
-  it('answers unknown API routes with a JSON 404 that does not echo a token', async () => {
+  it('unknown API route gives JSON 404', async () => {
     const response = await fetch(`${server.url}/v2/lkst_${'1'.repeat(49)}`);
     const body = await response.json();
     expect(response.status).toBe(404);
@@ -131,7 +131,7 @@ describe('hosted page protections', () => {
 });
 
 describe('cookies behind HTTPS', () => {
-  it('use the __Host- prefix with Secure and Path=/ when the public URL is HTTPS', async () => {
+  it('HTTPS cookies use the __Host- prefix', async () => {
     const https = await startTestServer({ env: { LATCHKEY_PUBLIC_URL: 'https://connect.partner.example' } });
     try {
       const response = await new BrowserClient(https.url).get('/connect');
@@ -149,7 +149,7 @@ describe('cookies behind HTTPS', () => {
 });
 
 describe('embedding', () => {
-  it('lets allowed origins frame the pages and loads the postMessage script on the success page', async () => {
+  it('allowed origins may frame and receive postMessage', async () => {
     const embedded = await startTestServer({
       connectors: testConnectorFiles(provider.url),
       env: { LATCHKEY_EMBED_ORIGINS: 'https://app.partner.example' },

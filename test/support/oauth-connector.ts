@@ -1,4 +1,4 @@
-/** A connector definition for the loopback authorization server; it allows private networks because it runs on 127.0.0.1. */
+/** Returns connector definitions for the loopback authorization server; they allow private networks because it runs on 127.0.0.1. */
 export function oauthConnectorFile(issuer: string): Record<string, string> {
   return {
     'test-oauth.yaml': `id: test-oauth

@@ -16,7 +16,7 @@ const FAILURE_EXPLANATIONS: Record<string, string> = {
 };
 const DEFAULT_EXPLANATION = 'The app did not confirm the connection. Try again in a moment.';
 
-/** The OAuth redirect URI and the page that shows how an authorization ended. */
+/** Registers the OAuth redirect URI and the page that shows how an authorization ended. */
 export async function registerOAuthCallbackRoutes(
   app: FastifyInstance,
   deps: { context: DomainContext; pages: PageRenderer; cookies: HostedCookies },
@@ -55,7 +55,7 @@ export async function registerOAuthCallbackRoutes(
       );
     }
 
-    // The retry form appears only in the browser that holds the session, because only
+    // The retry form appears only in the browser that has the session cookie, because only
     // that browser's cookie makes its CSRF value usable.
     const browserSession = await findSetupSession(context, cookies.readSession(request));
     const retryView =

@@ -9,7 +9,7 @@ import type { PageRenderer } from './page-renderer.ts';
 /** Maximum length of a setup token value accepted before any other check. */
 const MAX_TOKEN_LENGTH = 200;
 
-/** Landing page, paste form and redemption of setup links. */
+/** Registers the landing page, the paste form and the redemption of setup links. */
 export async function registerSetupLinkRoutes(
   app: FastifyInstance,
   deps: { context: DomainContext; pages: PageRenderer; cookies: HostedCookies; redeemRateLimit: { max: number; timeWindow: number } },

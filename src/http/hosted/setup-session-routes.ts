@@ -18,7 +18,7 @@ const OAUTH_MODES = new Set(['oauth2']);
 /** Remaining attempts at which the form starts warning that the link will lock. */
 const ATTEMPTS_WARNING_THRESHOLD = 5;
 
-/** The setup session page, the credentials form and the start of an OAuth flow. */
+/** Registers the setup session page, the credentials form and the start of an OAuth flow. */
 export async function registerSetupSessionRoutes(
   app: FastifyInstance,
   deps: { context: DomainContext; pages: PageRenderer; cookies: HostedCookies },
@@ -115,7 +115,7 @@ export async function registerSetupSessionRoutes(
     const { definition } = view;
     const presets = presetValues(view);
     const isOAuth = OAUTH_MODES.has(definition.auth.mode);
-    // An OAuth page asks only for the non-secret values its URLs need, such as a subdomain.
+    // An OAuth page shows only the non-secret fields that its URLs need, such as a subdomain.
     const fields = definition.fields
       .filter((field) => !isOAuth || !field.secret)
       .map((field) => ({
