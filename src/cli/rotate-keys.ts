@@ -2,6 +2,7 @@ import { generateKeyringEntry, parseKeyring, writeLocalKeyring } from '../crypto
 import { Sealer } from '../crypto/sealer.ts';
 import { oauthAppSealContext } from '../domain/connectors.ts';
 import { credentialsSealContext } from '../domain/credentials-envelope.ts';
+import { verifierSealContext } from '../domain/oauth-authorization.ts';
 import type { Runtime } from '../runtime.ts';
 
 /** Numbers of values re-encrypted by `rotateKeys`. */
@@ -73,7 +74,7 @@ export async function rotateKeys(runtime: Runtime): Promise<RotationCounts> {
     const sealed = row.code_verifier_sealed!;
     if (!sealer.needsResealing(sealed)) continue;
     try {
-      const context = `oauth_attempts:${row.id}:code_verifier`;
+      const context = verifierSealContext(row.id);
       await repositories.oauthAttempts.updateSealedVerifier(row.id, sealer.seal(sealer.open(sealed, context), context));
       counts.verifiers += 1;
     } catch (error) {

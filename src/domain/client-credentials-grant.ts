@@ -1,9 +1,8 @@
 import type { ConnectorDefinition } from '../catalog/connector-definition.ts';
 import { requestClientCredentialsToken } from '../oauth/client-credentials.ts';
-import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
 import { getOAuthApp } from './connectors.ts';
 import type { DomainContext } from './context.ts';
-import type { StoredOAuthTokens } from './credentials-envelope.ts';
+import { toStoredTokens, type StoredOAuthTokens } from './credentials-envelope.ts';
 import { resolveOAuthServer } from './oauth-server.ts';
 
 /** Field names that, when a definition declares them, hold the customer's own OAuth client. */
@@ -34,20 +33,9 @@ export async function fetchClientCredentialsTokens(
     const tokens = await requestClientCredentialsToken({
       server: resolveOAuthServer(definition, values, app?.scopes ?? null),
       client,
-      fetch: createGuardedFetch({ allowPrivateNetwork: definition.allowPrivateNetwork }),
       now: () => context.clock.now(),
     });
-    return {
-      ok: true,
-      tokens: {
-        accessToken: tokens.accessToken,
-        tokenType: tokens.tokenType,
-        expiresAt: tokens.expiresAt?.toISOString() ?? null,
-        refreshToken: tokens.refreshToken,
-        scopes: tokens.scopes,
-        ...(tokens.instanceUrl === undefined ? {} : { instanceUrl: tokens.instanceUrl }),
-      },
-    };
+    return { ok: true, tokens: toStoredTokens(tokens) };
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const providerError = (error as { providerError?: unknown }).providerError;

@@ -1,4 +1,5 @@
 import type { AuthMode } from '../catalog/connector-definition.ts';
+import type { OAuthTokenSet } from '../oauth/types.ts';
 import type { DomainContext } from './context.ts';
 
 /** OAuth 2 tokens as stored; the refresh token never leaves Latchkey. */
@@ -31,4 +32,16 @@ export function sealCredentials(context: DomainContext, accountConnectorId: stri
 /** Opens credentials sealed for this account connector; throws UnsealError for another row, key or damage. */
 export function openCredentials(context: DomainContext, accountConnectorId: string, sealed: string): StoredCredentials {
   return JSON.parse(context.sealer.open(sealed, credentialsSealContext(accountConnectorId))) as StoredCredentials;
+}
+
+/** Converts tokens from a token response to their stored form. */
+export function toStoredTokens(tokens: OAuthTokenSet): StoredOAuthTokens {
+  return {
+    accessToken: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresAt: tokens.expiresAt?.toISOString() ?? null,
+    refreshToken: tokens.refreshToken,
+    scopes: tokens.scopes,
+    ...(tokens.instanceUrl === undefined ? {} : { instanceUrl: tokens.instanceUrl }),
+  };
 }

@@ -1,12 +1,12 @@
+import type { ConnectorDefinition } from '../catalog/connector-definition.ts';
 import { UnsealError } from '../crypto/sealer.ts';
 import { refreshAccessToken } from '../oauth/token-refresh.ts';
-import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
 import type { AccountConnectorRow } from '../storage/schema.ts';
 import { getAccountConnectorRow } from './account-connectors.ts';
 import { recordAuditEvent } from './audit.ts';
 import { getConnectorDefinition, getOAuthApp } from './connectors.ts';
 import type { DomainContext } from './context.ts';
-import { openCredentials, sealCredentials, type StoredCredentials } from './credentials-envelope.ts';
+import { openCredentials, sealCredentials, toStoredTokens, type StoredCredentials } from './credentials-envelope.ts';
 import { fetchClientCredentialsTokens } from './client-credentials-grant.ts';
 import { LatchkeyError } from './errors.ts';
 import { resolveOAuthServer } from './oauth-server.ts';
@@ -43,7 +43,7 @@ export async function readCredentials(
     throw new LatchkeyError('account_connector_unauthenticated');
   }
 
-  let credentials = openOrMarkUndecryptable(context, row);
+  let credentials = await openOrMarkUndecryptable(context, row);
   if (credentials.oauth !== undefined && isDueForRefresh(context, credentials)) {
     credentials = await refreshOnce(context, row, credentials, apiKeyId);
   }
@@ -66,7 +66,7 @@ function toCredentials(credentials: StoredCredentials): Credentials {
   return result;
 }
 
-function openOrMarkUndecryptable(context: DomainContext, row: AccountConnectorRow): StoredCredentials {
+async function openOrMarkUndecryptable(context: DomainContext, row: AccountConnectorRow): Promise<StoredCredentials> {
   try {
     return openCredentials(context, row.id, row.credentials_sealed!);
   } catch (error) {
@@ -77,11 +77,7 @@ function openOrMarkUndecryptable(context: DomainContext, row: AccountConnectorRo
       { accountConnectorId: row.id, err: { code: error.code, message: error.message } },
       'stored credentials cannot be decrypted',
     );
-    void context.repositories.accountConnectors
-      .setStatus(row.id, 'undecryptable', context.clock.now().toISOString())
-      .catch((statusError: unknown) => {
-        context.logger.error({ accountConnectorId: row.id, err: statusError }, 'failed to mark account connector undecryptable');
-      });
+    await context.repositories.accountConnectors.setStatus(row.id, 'undecryptable', context.clock.now().toISOString());
     throw new LatchkeyError('credentials_undecryptable', undefined, { cause: error });
   }
 }
@@ -129,7 +125,7 @@ async function refreshStoredCredentials(
   const logFields = { accountConnectorId: row.id };
   const definition = getConnectorDefinition(context, row.connector_id);
   if (credentials.mode === 'oauth2_client_credentials') {
-    return renewClientCredentials(context, row, credentials, apiKeyId);
+    return renewClientCredentials(context, row, definition, credentials, apiKeyId);
   }
   if (oauth.refreshToken === null) {
     // Without a refresh token the stored access token is all there is; the caller sees its expiry.
@@ -143,17 +139,10 @@ async function refreshStoredCredentials(
       server: resolveOAuthServer(definition, credentials.values, app.scopes),
       client: { clientId: app.clientId, clientSecret: app.clientSecret },
       refreshToken: oauth.refreshToken,
-      fetch: createGuardedFetch({ allowPrivateNetwork: definition.allowPrivateNetwork }),
       now: () => context.clock.now(),
     });
   } catch (error) {
     const providerError = (error as { providerError?: string }).providerError;
-    await recordAuditEvent(context, 'credentials.refresh_failed', {
-      accountId: row.account_id,
-      accountConnectorId: row.id,
-      apiKeyId,
-      data: { code: (error as { code?: string }).code ?? 'unknown', providerError: providerError ?? null },
-    });
     if (providerError === 'invalid_grant') {
       const current = await context.repositories.accountConnectors.findById(row.id);
       if (current?.credentials_sealed != null && current.credentials_sealed !== row.credentials_sealed) {
@@ -161,6 +150,14 @@ async function refreshStoredCredentials(
         context.logger.info(logFields, 'refresh token was already rotated by another request; using the stored credentials');
         return openOrMarkUndecryptable(context, current);
       }
+    }
+    await recordAuditEvent(context, 'credentials.refresh_failed', {
+      accountId: row.account_id,
+      accountConnectorId: row.id,
+      apiKeyId,
+      data: { code: (error as { code?: string }).code ?? 'unknown', providerError: providerError ?? null },
+    });
+    if (providerError === 'invalid_grant') {
       await context.repositories.accountConnectors.setStatus(row.id, 'needs_reauth', context.clock.now().toISOString());
       context.logger.warn(logFields, 'refresh token rejected; account connector needs a new authentication');
       throw new LatchkeyError('account_connector_needs_reauth', undefined, { cause: error });
@@ -172,15 +169,15 @@ async function refreshStoredCredentials(
     throw new LatchkeyError('credentials_refresh_failed', undefined, { cause: error });
   }
 
+  // A refresh response may omit the refresh token, the scopes and the instance URL, which then stay as they were.
+  const fresh = toStoredTokens(refreshed);
   const updated: StoredCredentials = {
     ...credentials,
     oauth: {
-      accessToken: refreshed.accessToken,
-      tokenType: refreshed.tokenType,
-      expiresAt: refreshed.expiresAt?.toISOString() ?? null,
-      refreshToken: refreshed.refreshToken ?? oauth.refreshToken,
-      scopes: refreshed.scopes.length > 0 ? refreshed.scopes : oauth.scopes,
-      ...(oauth.instanceUrl === undefined ? {} : { instanceUrl: refreshed.instanceUrl ?? oauth.instanceUrl }),
+      ...fresh,
+      refreshToken: fresh.refreshToken ?? oauth.refreshToken,
+      scopes: fresh.scopes.length > 0 ? fresh.scopes : oauth.scopes,
+      ...(oauth.instanceUrl === undefined ? {} : { instanceUrl: fresh.instanceUrl ?? oauth.instanceUrl }),
     },
   };
   const replaced = await context.repositories.accountConnectors.replaceCredentialsIfUnchanged(
@@ -200,10 +197,10 @@ async function refreshStoredCredentials(
 async function renewClientCredentials(
   context: DomainContext,
   row: AccountConnectorRow,
+  definition: ConnectorDefinition,
   credentials: StoredCredentials,
   apiKeyId: string,
 ): Promise<StoredCredentials> {
-  const definition = getConnectorDefinition(context, row.connector_id);
   const grant = await fetchClientCredentialsTokens(context, definition, credentials.values);
   if (!grant.ok) {
     await recordAuditEvent(context, 'credentials.refresh_failed', {

@@ -3,13 +3,13 @@ import { hashSecret } from '../crypto/prefixed-secret.ts';
 import { createId } from '../crypto/random-id.ts';
 import { createAuthorizationRequest } from '../oauth/authorization-request.ts';
 import { exchangeAuthorizationCode } from '../oauth/token-exchange.ts';
-import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
 import type { OAuthAttemptRow } from '../storage/schema.ts';
 import { recordAuditEvent } from './audit.ts';
 import { getOAuthApp } from './connectors.ts';
 import type { DomainContext } from './context.ts';
 import { LatchkeyError } from './errors.ts';
 import { oauthRedirectUri, resolveOAuthServer } from './oauth-server.ts';
+import { toStoredTokens } from './credentials-envelope.ts';
 import { completeSetupSession, loadSessionView, presetValues, type SetupSessionView } from './setup-sessions.ts';
 
 /** How long the customer has at the provider before a `state` expires. */
@@ -116,8 +116,12 @@ export async function getAuthorizationResult(context: DomainContext, attemptId: 
   }
   const found = await context.repositories.setupTokens.findSessionById(attempt.setup_session_id);
   const view = found === undefined ? undefined : await loadSessionView(context, found.session, found.token);
-  const accountConnector =
-    found === undefined ? undefined : await context.repositories.accountConnectors.findById(found.token.account_connector_id);
+  if (view !== undefined || found === undefined) {
+    return { attempt, view, connectorName: view?.definition.name ?? 'the app' };
+  }
+
+  // The session is over, for example revoked, but the page still names the app.
+  const accountConnector = await context.repositories.accountConnectors.findById(found.token.account_connector_id);
   const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
   return { attempt, view, connectorName: definition?.name ?? 'the app' };
 }
@@ -160,20 +164,12 @@ async function exchangeAndStore(
       callbackParameters: parameters,
       expectedState: state,
       codeVerifier,
-      fetch: createGuardedFetch({ allowPrivateNetwork: view.definition.allowPrivateNetwork }),
       now: () => context.clock.now(),
     });
     const stored = await completeSetupSession(context, view, {
       mode: view.definition.auth.mode,
       values,
-      oauth: {
-        accessToken: tokens.accessToken,
-        tokenType: tokens.tokenType,
-        expiresAt: tokens.expiresAt?.toISOString() ?? null,
-        refreshToken: tokens.refreshToken,
-        scopes: tokens.scopes,
-        ...(tokens.instanceUrl === undefined ? {} : { instanceUrl: tokens.instanceUrl }),
-      },
+      oauth: toStoredTokens(tokens),
     });
     return stored ? null : 'setup_session_ended';
   } catch (error) {
@@ -209,6 +205,7 @@ function sanitizeProviderError(value: string): string {
   return /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(value) ? value : 'invalid_error_parameter';
 }
 
-function verifierSealContext(attemptId: string): string {
+/** Associated data that binds a sealed PKCE verifier to its authorization attempt. */
+export function verifierSealContext(attemptId: string): string {
   return `oauth_attempts:${attemptId}:code_verifier`;
 }

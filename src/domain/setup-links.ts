@@ -18,9 +18,10 @@ export interface SetupLinkTarget {
 /** Result of a successful redemption: the secret of the setup session cookie. */
 export interface Redemption {
   sessionSecret: string;
-  /** True when the browser already held the session of this token (a double click). */
-  reused: boolean;
 }
+
+/** The account, account connector and definition that a setup token points to. */
+export type TokenTarget = Omit<SetupLinkTarget, 'token'>;
 
 /**
  * Looks up a token for the landing page without spending it.
@@ -29,11 +30,13 @@ export interface Redemption {
  * redeemed), so callers cannot reveal which. The first view is written to the audit log.
  */
 export async function inspectSetupToken(context: DomainContext, tokenValue: string): Promise<SetupLinkTarget | undefined> {
-  const target = await loadUsableToken(context, tokenValue);
-  if (target === undefined) {
+  const found = await loadUsableToken(context, tokenValue);
+  if (!found.ok) {
+    logRejection(context, found);
     return undefined;
   }
 
+  const { target } = found;
   if (await context.repositories.setupTokens.markOpened(target.token.id, context.clock.now().toISOString())) {
     await recordAuditEvent(context, 'setup_token.opened', {
       accountId: target.token.account_id,
@@ -50,37 +53,23 @@ export async function inspectSetupToken(context: DomainContext, tokenValue: stri
  *
  * The atomic update in the repository decides, so only one of any number of concurrent
  * redemptions succeeds. The session secret is derived from the browser's CSRF cookie and
- * the token, so a double click, whose second POST leaves before the first response sets the
- * session cookie, computes the same secret and lands in the session the first POST opened.
+ * the token. A double click, whose second POST may leave before the first response sets
+ * the session cookie, therefore computes the same secret and lands in the same session.
  */
-export async function redeemSetupToken(
-  context: DomainContext,
-  tokenValue: string,
-  browser: { sessionSecret: string | undefined; csrfCookie: string },
-): Promise<Redemption | undefined> {
-  const currentSessionSecret = browser.sessionSecret;
-  if (!isWellFormedSetupToken(tokenValue)) {
+export async function redeemSetupToken(context: DomainContext, tokenValue: string, csrfCookie: string): Promise<Redemption | undefined> {
+  const found = await loadUsableToken(context, tokenValue);
+  const now = context.clock.now();
+  const tokenHash = hashSecret(tokenValue);
+  const sessionSecret = context.sealer.keyedHash('setup-session', `${csrfCookie}:${tokenHash}`);
+  if (!found.ok && found.reason === 'malformed') {
+    // A typo is rejected by its checksum, without a database lookup.
+    logRejection(context, found);
     return undefined;
   }
-  const tokenHash = hashSecret(tokenValue);
-  const now = context.clock.now();
-
-  if (currentSessionSecret !== undefined) {
-    const existing = await context.repositories.setupTokens.findSessionBySecretHash(hashSecret(currentSessionSecret));
-    if (
-      existing !== undefined &&
-      existing.token.token_hash === tokenHash &&
-      existing.session.ended_at === null &&
-      existing.session.expires_at > now.toISOString()
-    ) {
-      return { sessionSecret: currentSessionSecret, reused: true };
-    }
+  if (!found.ok) {
+    return findSessionOfSameBrowser(context, tokenHash, sessionSecret, now, found);
   }
 
-  const sessionSecret = context.sealer.keyedHash('setup-session', `${browser.csrfCookie}:${tokenHash}`);
-  if ((await loadUsableToken(context, tokenValue)) === undefined) {
-    return findSessionOfSameBrowser(context, tokenHash, sessionSecret, now);
-  }
   const redeemed = await context.repositories.setupTokens.redeem(tokenHash, now.toISOString(), {
     id: createId('sss'),
     secret_hash: hashSecret(sessionSecret),
@@ -91,7 +80,11 @@ export async function redeemSetupToken(
     failed_attempts: 0,
   });
   if (redeemed === undefined) {
-    return findSessionOfSameBrowser(context, tokenHash, sessionSecret, now);
+    return findSessionOfSameBrowser(context, tokenHash, sessionSecret, now, {
+      ok: false,
+      reason: 'redeemed',
+      setupTokenId: found.target.token.id,
+    });
   }
 
   await recordAuditEvent(context, 'setup_token.redeemed', {
@@ -101,56 +94,68 @@ export async function redeemSetupToken(
     accountUserId: redeemed.token.account_user_id,
   });
   context.logger.info({ setupTokenId: redeemed.token.id, setupSessionId: redeemed.session.id }, 'setup token redeemed');
-  return { sessionSecret, reused: false };
+  return { sessionSecret };
 }
 
-/** Returns the active session of this token that the same browser opened, if any. */
+/** Loads the account, account connector and definition of a token; undefined when any is gone. */
+export async function loadTokenTarget(context: DomainContext, token: SetupTokenRow): Promise<TokenTarget | undefined> {
+  const account = await context.repositories.accounts.find(token.account_id);
+  const accountConnector = await context.repositories.accountConnectors.find(token.account_id, token.account_connector_id);
+  const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
+  if (account === undefined || accountConnector === undefined || definition === undefined) {
+    return undefined;
+  }
+  return { account, accountConnector, definition };
+}
+
+/** Reason a setup token cannot be used, for the log; customers never see it. */
+type Rejection = { ok: false; reason: string; setupTokenId?: string };
+
+/**
+ * Returns the active session that this browser opened for this token, as a double click
+ * needs, or logs the rejection and returns undefined.
+ */
 async function findSessionOfSameBrowser(
   context: DomainContext,
   tokenHash: string,
   sessionSecret: string,
   now: Date,
+  rejection: Rejection,
 ): Promise<Redemption | undefined> {
   const existing = await context.repositories.setupTokens.findSessionBySecretHash(hashSecret(sessionSecret));
   if (
-    existing === undefined ||
-    existing.token.token_hash !== tokenHash ||
-    existing.session.ended_at !== null ||
-    existing.session.expires_at <= now.toISOString()
+    existing !== undefined &&
+    existing.token.token_hash === tokenHash &&
+    existing.session.ended_at === null &&
+    existing.session.expires_at > now.toISOString()
   ) {
-    return undefined;
+    return { sessionSecret };
   }
-  return { sessionSecret, reused: false };
+  logRejection(context, rejection);
+  return undefined;
 }
 
-/**
- * Loads a token that can still be redeemed, or logs why not and returns undefined.
- *
- * The log line carries the reason and the token id, never the value, so operators can
- * tell why a customer saw the 403 page.
- */
-async function loadUsableToken(context: DomainContext, tokenValue: string): Promise<SetupLinkTarget | undefined> {
+/** Loads a token that can still be redeemed, or the reason it cannot. */
+async function loadUsableToken(context: DomainContext, tokenValue: string): Promise<{ ok: true; target: SetupLinkTarget } | Rejection> {
   if (!isWellFormedSetupToken(tokenValue)) {
-    context.logger.info({ reason: 'malformed' }, 'setup link rejected');
-    return undefined;
+    return { ok: false, reason: 'malformed' };
   }
   const token = await context.repositories.setupTokens.findByHash(hashSecret(tokenValue));
   if (token === undefined) {
-    context.logger.info({ reason: 'unknown' }, 'setup link rejected');
-    return undefined;
+    return { ok: false, reason: 'unknown' };
   }
   const status = deriveSetupTokenStatus(token, context.clock.now());
   if (status !== 'issued') {
-    context.logger.info({ reason: status, setupTokenId: token.id }, 'setup link rejected');
-    return undefined;
+    return { ok: false, reason: status, setupTokenId: token.id };
   }
+  const target = await loadTokenTarget(context, token);
+  if (target === undefined) {
+    return { ok: false, reason: 'target_missing', setupTokenId: token.id };
+  }
+  return { ok: true, target: { token, ...target } };
+}
 
-  const account = await context.repositories.accounts.find(token.account_id);
-  const accountConnector = await context.repositories.accountConnectors.find(token.account_id, token.account_connector_id);
-  const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
-  if (account === undefined || accountConnector === undefined || definition === undefined) {
-    context.logger.warn({ reason: 'target_missing', setupTokenId: token.id }, 'setup link rejected');
-    return undefined;
-  }
-  return { token, account, accountConnector, definition };
+/** Logs why a customer saw the 403 page, with the token id and never its value. */
+function logRejection(context: DomainContext, rejection: Rejection): void {
+  context.logger.info({ reason: rejection.reason, setupTokenId: rejection.setupTokenId }, 'setup link rejected');
 }

@@ -3,6 +3,7 @@ import { cleanFieldValues } from '../catalog/input-hygiene.ts';
 import { hashSecret } from '../crypto/prefixed-secret.ts';
 import type { AccountConnectorRow, AccountRow, SetupSessionRow, SetupTokenRow } from '../storage/schema.ts';
 import { recordAuditEvent } from './audit.ts';
+import { loadTokenTarget } from './setup-links.ts';
 import type { DomainContext } from './context.ts';
 import { fetchClientCredentialsTokens } from './client-credentials-grant.ts';
 import { sealCredentials, type StoredCredentials, type StoredOAuthTokens } from './credentials-envelope.ts';
@@ -67,13 +68,8 @@ export async function loadSessionView(
     return undefined;
   }
 
-  const account = await context.repositories.accounts.find(token.account_id);
-  const accountConnector = await context.repositories.accountConnectors.find(token.account_id, token.account_connector_id);
-  const definition = accountConnector === undefined ? undefined : context.catalog.find(accountConnector.connector_id);
-  if (account === undefined || accountConnector === undefined || definition === undefined) {
-    return undefined;
-  }
-  return { session, token, account, accountConnector, definition, state };
+  const target = await loadTokenTarget(context, token);
+  return target === undefined ? undefined : { session, token, ...target, state };
 }
 
 /** Returns the field values that the partner preset on the account connector. */
@@ -84,9 +80,10 @@ export function presetValues(view: Pick<SetupSessionView, 'accountConnector'>): 
 /**
  * Checks, verifies and stores the credentials entered in the hosted form.
  *
- * Steps run in this order: clean and validate the input, fetch a token for the client
- * credentials mode, call the definition's verification request, seal the result to the row, then store it and complete the token
- * in one transaction. A failure at any step stores nothing and counts towards the lock.
+ * Steps run in this order: clean and validate the input, fetch a token in the client
+ * credentials mode, call the definition's verification request, seal the result to the
+ * row, then store it and complete the token in one transaction. A failure at any step
+ * stores nothing and counts towards the lock.
  */
 export async function submitCredentials(
   context: DomainContext,

@@ -1,6 +1,6 @@
 import type { ConnectorDefinition } from '../catalog/connector-definition.ts';
 import { buildAuthenticatedRequest } from '../catalog/inject-credentials.ts';
-import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
+import { getSharedGuardedFetch } from '../outbound/guarded-fetch.ts';
 
 /** Outcome of a verification request; the message is shown to the customer and names no secret. */
 export type VerificationResult =
@@ -29,7 +29,7 @@ export async function verifyCredentials(definition: ConnectorDefinition, values:
     return { ok: false, reason: 'invalid_input', message: (error as Error).message };
   }
 
-  const guardedFetch = createGuardedFetch({ allowPrivateNetwork: definition.allowPrivateNetwork });
+  const guardedFetch = getSharedGuardedFetch(definition.allowPrivateNetwork);
   let response: Response;
   try {
     response = await guardedFetch(request.url, { method: verify.method, headers: request.headers, redirect: 'manual' });

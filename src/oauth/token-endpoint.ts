@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 
-import { createGuardedFetch, OutboundRequestError } from '../outbound/guarded-fetch.ts';
+import { getSharedGuardedFetch, OutboundRequestError } from '../outbound/guarded-fetch.ts';
 import { createClientAuthentication } from './client-authentication.ts';
 import { OAuthTokenError } from './errors.ts';
 import type { OAuthClientCredentials, OAuthServerEndpoints } from './types.ts';
@@ -11,18 +11,6 @@ export interface TokenEndpointContext {
   client: oauth.Client;
   clientAuthentication: oauth.ClientAuth;
   requestOptions: oauth.TokenEndpointRequestOptions;
-}
-
-// One guarded fetch per network policy, so that connections to a provider are reused.
-const sharedFetches = new Map<boolean, typeof fetch>();
-
-function getSharedGuardedFetch(allowPrivateNetwork: boolean): typeof fetch {
-  let guardedFetch = sharedFetches.get(allowPrivateNetwork);
-  if (guardedFetch === undefined) {
-    guardedFetch = createGuardedFetch({ allowPrivateNetwork });
-    sharedFetches.set(allowPrivateNetwork, guardedFetch);
-  }
-  return guardedFetch;
 }
 
 /**

@@ -244,3 +244,16 @@ export function createGuardedFetch(config: GuardedFetchConfig): typeof fetch {
     }
   };
 }
+
+// One guarded fetch per network policy, so that connections to a provider are reused.
+const sharedFetches = new Map<boolean, typeof fetch>();
+
+/** Returns the process-wide guarded fetch for a network policy, with the default lookup and timeout. */
+export function getSharedGuardedFetch(allowPrivateNetwork: boolean): typeof fetch {
+  let guardedFetch = sharedFetches.get(allowPrivateNetwork);
+  if (guardedFetch === undefined) {
+    guardedFetch = createGuardedFetch({ allowPrivateNetwork });
+    sharedFetches.set(allowPrivateNetwork, guardedFetch);
+  }
+  return guardedFetch;
+}

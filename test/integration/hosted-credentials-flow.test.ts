@@ -493,7 +493,6 @@ describe('credentials form', () => {
     const moved = await server.api('GET', `/v1/accounts/${second.accountId}/connectors/${second.accountConnectorId}/credentials`);
     expect(moved.status).toBe(409);
     expect(moved.body.code).toBe('credentials_undecryptable');
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await server.api('GET', `/v1/accounts/${second.accountId}/connectors/${second.accountConnectorId}`)).body.status).toBe(
       'undecryptable',
     );

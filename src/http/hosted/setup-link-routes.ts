@@ -46,13 +46,12 @@ export async function registerSetupLinkRoutes(
       return pages.sendForbidden(request, reply);
     }
 
-    const redemption = await redeemSetupToken(context, token, { sessionSecret: cookies.readSession(request), csrfCookie });
+    const redemption = await redeemSetupToken(context, token, csrfCookie);
     if (redemption === undefined) {
       return pages.sendForbidden(request, reply);
     }
-    if (!redemption.reused) {
-      cookies.setSession(reply, redemption.sessionSecret);
-    }
+    // A double click's second response sets the same cookie again, in case the browser dropped the first.
+    cookies.setSession(reply, redemption.sessionSecret);
     return reply.code(303).header('Cache-Control', 'no-store').redirect('/connect/session', 303);
   });
 }
