@@ -10,7 +10,8 @@ import type { Config } from './config/config.ts';
 import { createId } from './crypto/random-id.ts';
 import type { DomainContext } from './domain/context.ts';
 import { hostedPages } from './http/hosted/hosted-pages.ts';
-import { toPublicError } from './http/error-mapping.ts';
+import { LatchkeyError } from './domain/errors.ts';
+import { sendApiError } from './http/error-mapping.ts';
 import { redactUrl, requestSerializers } from './http/log-redaction.ts';
 import { partnerApi } from './http/partner-api/partner-api.ts';
 import type { DatabaseHandle } from './storage/database.ts';
@@ -69,7 +70,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       return { status: 'ready' };
     } catch (error) {
       request.log.error({ err: error }, 'database check failed');
-      return reply.code(503).send({ code: 'service_unavailable', message: 'The database is not reachable.', requestId: request.id });
+      return sendApiError(new LatchkeyError('service_unavailable', 'The database is not reachable.'), request, reply);
     }
   });
   app.get('/openapi.json', async () => app.swagger());
@@ -83,17 +84,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    reply.header('Cache-Control', 'no-store');
     const path = redactUrl(request.url.split('?')[0] ?? '');
-    return reply.code(404).send({ code: 'not_found', message: `No route for ${request.method} ${path}.`, requestId: request.id });
+    return sendApiError(
+      new LatchkeyError('not_found', `No route for ${request.method} ${path}.`),
+      request,
+      reply.header('Cache-Control', 'no-store'),
+    );
   });
-  app.setErrorHandler(async (error, request, reply) => {
-    const publicError = toPublicError(error);
-    if (publicError.unexpected) {
-      request.log.error({ err: error }, 'request failed unexpectedly');
-    }
-    return reply.code(publicError.status).send({ code: publicError.code, message: publicError.message, requestId: request.id });
-  });
+  app.setErrorHandler(async (error, request, reply) => sendApiError(error, request, reply));
 
   return app;
 }

@@ -1,4 +1,4 @@
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { ERROR_CATALOG, LatchkeyError, type ErrorCode } from '../domain/errors.ts';
 
@@ -12,12 +12,13 @@ export interface PublicError {
   unexpected: boolean;
 }
 
-const FASTIFY_CODES: Partial<Record<string, ErrorCode>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_request',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+/** Fastify's own error codes, with the catalog code and, where the catalog's is too vague, a message. */
+const FASTIFY_CODES: Partial<Record<string, { code: ErrorCode; message?: string }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_request', message: 'The request body is empty; send a JSON object.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_request', message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_request', message: 'The Content-Length header does not match the body.' },
 };
 
 /**
@@ -45,8 +46,8 @@ export function toPublicError(error: unknown): PublicError {
   }
   const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
   if (mapped !== undefined) {
-    const message = mapped === 'invalid_request' ? 'The request body is not valid JSON.' : ERROR_CATALOG[mapped].message;
-    return { status: ERROR_CATALOG[mapped].status, code: mapped, message, unexpected: false };
+    const { status, message } = ERROR_CATALOG[mapped.code];
+    return { status, code: mapped.code, message: mapped.message ?? message, unexpected: false };
   }
   const status = fastifyError.statusCode;
   if (status === 429) {
@@ -114,4 +115,23 @@ function fromValidationError(
 
 function fromCatalog(code: ErrorCode): PublicError {
   return { status: ERROR_CATALOG[code].status, code, message: ERROR_CATALOG[code].message, unexpected: false };
+}
+
+/**
+ * Sends any error as the API's JSON error body: `code`, `message`, the request id and any
+ * `details`. Unexpected errors are logged whole, server errors by code and message.
+ */
+export function sendApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const publicError = toPublicError(error);
+  if (publicError.unexpected) {
+    request.log.error({ err: error }, 'request failed unexpectedly');
+  } else if (publicError.status >= 500) {
+    request.log.warn({ err: { code: publicError.code, message: publicError.message } }, 'request failed');
+  }
+  return reply.code(publicError.status).send({
+    code: publicError.code,
+    message: publicError.message,
+    requestId: request.id,
+    ...(publicError.details ? { details: publicError.details } : {}),
+  });
 }

@@ -393,4 +393,18 @@ describe('catalog and OpenAPI', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
+
+  it('readyz reports a lost database with 503', async () => {
+    const lost = await startTestServer();
+    try {
+      await lost.runtime.database.db.destroy();
+      const response = await fetch(`${lost.url}/readyz`);
+      const body = await response.json();
+      expect(response.status).toBe(503);
+      expect(body.code).toBe('service_unavailable');
+      expect(body.requestId).toMatch(/^req_/);
+    } finally {
+      await lost.close();
+    }
+  });
 });

@@ -112,7 +112,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       await app.close();
-      await runtime.close();
+      // A test may have destroyed the database already to simulate an outage.
+      await runtime.close().catch(() => undefined);
       await postgres?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

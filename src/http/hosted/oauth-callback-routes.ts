@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { DomainContext } from '../../domain/context.ts';
 import { getAuthorizationResult, handleAuthorizationCallback } from '../../domain/oauth-authorization.ts';
 import { OAUTH_CALLBACK_PATH } from '../../domain/oauth-server.ts';
-import type { HostedCookies } from './cookies.ts';
-import { authorizationOrigin } from './form-action.ts';
-import type { PageRenderer } from './page-renderer.ts';
 import { findSetupSession } from '../../domain/setup-sessions.ts';
+import type { HostedCookies } from './cookies.ts';
+import { formActionOriginsFor } from './form-action.ts';
+import type { PageRenderer } from './page-renderer.ts';
 
 /** Explanations shown when an authorization did not complete, by error code. */
 const FAILURE_EXPLANATIONS: Record<string, string> = {
@@ -43,16 +43,11 @@ export async function registerOAuthCallbackRoutes(
     }
     const { attempt, view, connectorName } = result;
     if (attempt.outcome === 'completed') {
-      if (view?.token.success_url != null) {
-        return reply.header('Cache-Control', 'no-store').redirect(view.token.success_url, 303);
-      }
-      return pages.send(
-        request,
-        reply,
-        'success',
-        { connectorName, accountConnectorId: view?.accountConnector.id ?? '' },
-        { notify: true },
-      );
+      return pages.sendConnected(request, reply, {
+        connectorName,
+        accountConnectorId: view?.accountConnector.id ?? '',
+        successUrl: view?.token.success_url ?? null,
+      });
     }
 
     // The retry form appears only in the browser that has the session cookie, because only
@@ -75,13 +70,7 @@ export async function registerOAuthCallbackRoutes(
             ? null
             : { csrf: retryView.session.csrf_token, values: JSON.parse(attempt.field_values) as Record<string, string> },
       },
-      {
-        notify: true,
-        formActionOrigins:
-          retryView?.definition.auth.authorizationUrl === undefined
-            ? []
-            : [authorizationOrigin(retryView.definition.auth.authorizationUrl)],
-      },
+      { notify: true, formActionOrigins: retryView === undefined ? [] : formActionOriginsFor(retryView) },
     );
   });
 }

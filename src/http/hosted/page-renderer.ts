@@ -64,6 +64,27 @@ export class PageRenderer {
   }
 
   /**
+   * Sends the end of a completed setup: a redirect to the token's success URL when it has
+   * one, otherwise the success page, which posts the outcome to an embedding page.
+   */
+  sendConnected(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    outcome: { connectorName: string; accountConnectorId: string; successUrl: string | null },
+  ): FastifyReply {
+    if (outcome.successUrl !== null) {
+      return reply.header('Cache-Control', 'no-store').redirect(outcome.successUrl, 303);
+    }
+    return this.send(
+      request,
+      reply,
+      'success',
+      { connectorName: outcome.connectorName, accountConnectorId: outcome.accountConnectorId },
+      { notify: true },
+    );
+  }
+
+  /**
    * Sends the one page for every unusable setup token or session.
    *
    * Its bytes differ only in the request id, whatever the cause, so it reveals nothing.

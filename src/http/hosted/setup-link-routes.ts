@@ -52,7 +52,7 @@ export async function registerSetupLinkRoutes(
     }
     // A double click's second response sets the same cookie again, in case the browser dropped the first.
     cookies.setSession(reply, redemption.sessionSecret);
-    return reply.code(303).header('Cache-Control', 'no-store').redirect('/connect/session', 303);
+    return reply.header('Cache-Control', 'no-store').redirect('/connect/session', 303);
   });
 }
 

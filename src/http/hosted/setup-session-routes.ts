@@ -10,11 +10,10 @@ import {
   type SetupSessionView,
 } from '../../domain/setup-sessions.ts';
 import type { HostedCookies } from './cookies.ts';
-import { authorizationOrigin } from './form-action.ts';
+import { formActionOriginsFor, usesAuthorizationRedirect } from './form-action.ts';
 import { isCsrfValid, readForm } from './form-input.ts';
 import type { PageRenderer } from './page-renderer.ts';
 
-const OAUTH_MODES = new Set(['oauth2']);
 /** Remaining attempts at which the form starts warning that the link will lock. */
 const ATTEMPTS_WARNING_THRESHOLD = 5;
 
@@ -32,7 +31,11 @@ export async function registerSetupSessionRoutes(
       return pages.sendForbidden(request, reply);
     }
     if (view.state === 'completed') {
-      return sendCompleted(request, reply, view);
+      return pages.sendConnected(request, reply, {
+        connectorName: view.definition.name,
+        accountConnectorId: view.accountConnector.id,
+        successUrl: view.token.success_url,
+      });
     }
     return sendSessionForm(request, reply, view, {});
   });
@@ -43,7 +46,7 @@ export async function registerSetupSessionRoutes(
     if (view === undefined || view.state !== 'active' || !isCsrfValid(request, form.csrf, view.session.csrf_token, publicOrigin)) {
       return pages.sendForbidden(request, reply);
     }
-    if (OAUTH_MODES.has(view.definition.auth.mode)) {
+    if (usesAuthorizationRedirect(view)) {
       return reply.redirect('/connect/session', 303);
     }
 
@@ -70,7 +73,7 @@ export async function registerSetupSessionRoutes(
     if (view === undefined || view.state !== 'active' || !isCsrfValid(request, form.csrf, view.session.csrf_token, publicOrigin)) {
       return pages.sendForbidden(request, reply);
     }
-    if (!OAUTH_MODES.has(view.definition.auth.mode)) {
+    if (!usesAuthorizationRedirect(view)) {
       return reply.redirect('/connect/session', 303);
     }
 
@@ -87,19 +90,6 @@ export async function registerSetupSessionRoutes(
     return reply.redirect(start.redirectUrl.href, 303);
   });
 
-  function sendCompleted(request: FastifyRequest, reply: FastifyReply, view: SetupSessionView): FastifyReply {
-    if (view.token.success_url !== null) {
-      return reply.header('Cache-Control', 'no-store').redirect(view.token.success_url, 303);
-    }
-    return pages.send(
-      request,
-      reply,
-      'success',
-      { connectorName: view.definition.name, accountConnectorId: view.accountConnector.id },
-      { notify: true },
-    );
-  }
-
   function sendSessionForm(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -114,7 +104,7 @@ export async function registerSetupSessionRoutes(
   ): FastifyReply {
     const { definition } = view;
     const presets = presetValues(view);
-    const isOAuth = OAUTH_MODES.has(definition.auth.mode);
+    const isOAuth = usesAuthorizationRedirect(view);
     // An OAuth page shows only the non-secret fields that its URLs need, such as a subdomain.
     const fields = definition.fields
       .filter((field) => !isOAuth || !field.secret)
@@ -130,14 +120,7 @@ export async function registerSetupSessionRoutes(
         error: state.fieldErrors?.[field.name] ?? null,
       }));
 
-    const formActionOrigins: string[] = [];
-    if (isOAuth && definition.auth.authorizationUrl !== undefined) {
-      formActionOrigins.push(authorizationOrigin(definition.auth.authorizationUrl));
-    }
-    if (view.token.success_url !== null) {
-      formActionOrigins.push(new URL(view.token.success_url).origin);
-    }
-    const failedAttempts = state.failedAttempts ?? view.session.failed_attempts;
+    const attemptsLeft = MAX_FAILED_SUBMISSIONS - (state.failedAttempts ?? view.session.failed_attempts);
     return pages.send(
       request,
       reply,
@@ -150,10 +133,9 @@ export async function registerSetupSessionRoutes(
         buttonLabel: isOAuth ? `Continue to ${definition.name}` : 'Save',
         fields,
         formError: state.formError ?? null,
-        attemptsLeft:
-          MAX_FAILED_SUBMISSIONS - failedAttempts <= ATTEMPTS_WARNING_THRESHOLD ? MAX_FAILED_SUBMISSIONS - failedAttempts : null,
+        attemptsLeft: attemptsLeft <= ATTEMPTS_WARNING_THRESHOLD ? attemptsLeft : null,
       },
-      { status: state.status ?? 200, formActionOrigins },
+      { status: state.status ?? 200, formActionOrigins: formActionOriginsFor(view) },
     );
   }
 }

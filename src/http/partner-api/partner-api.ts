@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { DomainContext } from '../../domain/context.ts';
-import { toPublicError } from '../error-mapping.ts';
+import { sendApiError } from '../error-mapping.ts';
 import { setApiHeaders } from '../security-headers.ts';
 import { registerAccountRoutes } from './account-routes.ts';
-import { configureRequestValidation } from './request-validation.ts';
 import { createApiKeyHook } from './authenticate.ts';
 import { registerConnectorRoutes } from './connector-routes.ts';
+import { configureRequestValidation } from './request-validation.ts';
 import { ErrorResponse } from './schemas.ts';
 import { registerSetupTokenRoutes } from './setup-token-routes.ts';
 
@@ -23,20 +23,7 @@ export async function partnerApi(app: FastifyInstance, options: { context: Domai
   app.addHook('onRequest', async (_request, reply) => setApiHeaders(reply));
   app.addHook('onRequest', createApiKeyHook(context));
 
-  app.setErrorHandler(async (error, request, reply) => {
-    const publicError = toPublicError(error);
-    if (publicError.unexpected) {
-      request.log.error({ err: error }, 'request failed unexpectedly');
-    } else if (publicError.status >= 500) {
-      request.log.warn({ err: { code: publicError.code, message: publicError.message } }, 'request failed');
-    }
-    return reply.code(publicError.status).send({
-      code: publicError.code,
-      message: publicError.message,
-      requestId: request.id,
-      ...(publicError.details ? { details: publicError.details } : {}),
-    });
-  });
+  app.setErrorHandler(async (error, request, reply) => sendApiError(error, request, reply));
 
   await registerAccountRoutes(app, context);
   await registerConnectorRoutes(app, context);
