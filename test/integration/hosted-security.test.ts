@@ -9,6 +9,7 @@ import { credentialsSealContext } from '../../src/domain/credentials-envelope.ts
 import { startTestProvider, testConnectorFiles, type TestProvider } from '../support/api-provider.ts';
 import { BrowserClient, hiddenValue } from '../support/browser-client.ts';
 import { startTestServer, type TestServer } from '../support/latchkey-server.ts';
+import { oauthConnectorFile } from '../support/oauth-connector.ts';
 
 let provider: TestProvider;
 let server: TestServer;
@@ -127,6 +128,31 @@ describe('hosted page protections', () => {
     expect(response.status).toBe(404);
     expect(body.code).toBe('not_found');
     expect(JSON.stringify(body)).not.toContain('1'.repeat(49));
+  });
+});
+
+describe('OAuth connector without an OAuth app', () => {
+  it('shows a failure page with 503', async () => {
+    // The issuer is never contacted, because the missing OAuth app stops the flow first.
+    const unconfigured = await startTestServer({ connectors: oauthConnectorFile('http://127.0.0.1:9') });
+    try {
+      const account = await unconfigured.api('POST', '/v1/accounts', { name: 'Globex' });
+      const user = await unconfigured.api('POST', `/v1/accounts/${account.body.id}/users`, { email: 'ann@example.com' });
+      const connector = await unconfigured.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-oauth' });
+      const token = await unconfigured.api('POST', `/v1/accounts/${account.body.id}/connectors/${connector.body.id}/setup-tokens`, {
+        accountUserId: user.body.id,
+      });
+      const browser = new BrowserClient(unconfigured.url);
+      const landing = await browser.get(token.body.link);
+      await browser.post('/connect', { token: token.body.token, csrf: hiddenValue(landing.text, 'csrf') });
+      const csrf = hiddenValue((await browser.get('/connect/session')).text, 'csrf');
+      const response = await browser.post('/connect/session/oauth', { csrf });
+      expect(response.status).toBe(503);
+      expect(response.text).toContain('Something went wrong');
+      expect(unconfigured.logLines.join('\n')).toContain('oauth_app_missing');
+    } finally {
+      await unconfigured.close();
+    }
   });
 });
 

@@ -28,8 +28,8 @@ export class HostedCookies {
 
   /** Returns the CSRF value of the browser, setting a new cookie when it has none. */
   ensureCsrf(request: FastifyRequest, reply: FastifyReply): string {
-    const existing = request.cookies[this.csrfName];
-    if (existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing)) {
+    const existing = this.readCsrf(request);
+    if (existing !== undefined) {
       return existing;
     }
     const value = createOpaqueSecret();
@@ -37,8 +37,10 @@ export class HostedCookies {
     return value;
   }
 
+  /** Returns the browser's CSRF cookie when it has the form this server sets, 256 bits in base64url. */
   readCsrf(request: FastifyRequest): string | undefined {
-    return request.cookies[this.csrfName];
+    const value = request.cookies[this.csrfName];
+    return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
   }
 
   private flags() {

@@ -18,6 +18,17 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'notify.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(ASSETS_DIRECTORY, 'notify.js')) },
 };
 
+/** Pages for errors that are not about the setup token, by HTTP status. */
+const ERROR_PAGES: Record<number, { heading: string; text: string }> = {
+  413: { heading: 'Too much data', text: 'The form sent more data than allowed. Shorten the values and try again.' },
+  429: { heading: 'Too many attempts', text: 'Wait a minute, then try again.' },
+};
+/** Page for server failures and for an OAuth connector whose OAuth app the partner has not set. */
+const FAILURE_PAGE = {
+  heading: 'Something went wrong',
+  text: 'The connection could not be set up. Try again later, or ask the sender for help and quote the request id.',
+};
+
 /** Options of the hosted pages plugin. */
 export interface HostedPagesOptions {
   context: DomainContext;
@@ -35,43 +46,21 @@ export async function hostedPages(app: FastifyInstance, options: HostedPagesOpti
 
   app.setErrorHandler(async (error, request, reply) => {
     const publicError = toPublicError(error);
+    const isFailure = publicError.status >= 500 || publicError.code === 'oauth_app_missing';
     if (publicError.unexpected) {
       request.log.error({ err: error }, 'hosted page failed unexpectedly');
+    } else if (isFailure) {
+      request.log.error({ err: { code: publicError.code, message: publicError.message } }, 'hosted page failed');
     }
-    if (publicError.status === 429) {
-      return pages.send(
-        request,
-        reply,
-        'message',
-        { heading: 'Too many attempts', text: 'Wait a minute, then try again.' },
-        { status: 429 },
-      );
+
+    if (isFailure) {
+      return pages.send(request, reply, 'message', FAILURE_PAGE, { status: publicError.code === 'oauth_app_missing' ? 503 : 500 });
     }
-    if (publicError.status === 413) {
-      return pages.send(
-        request,
-        reply,
-        'message',
-        { heading: 'Too much data', text: 'The form sent more data than allowed. Shorten the values and try again.' },
-        { status: 413 },
-      );
+    const page = ERROR_PAGES[publicError.status];
+    if (page === undefined) {
+      return pages.sendForbidden(request, reply);
     }
-    if (publicError.status >= 500 || publicError.code === 'oauth_app_missing') {
-      if (!publicError.unexpected) {
-        request.log.error({ err: { code: publicError.code, message: publicError.message } }, 'hosted page failed');
-      }
-      return pages.send(
-        request,
-        reply,
-        'message',
-        {
-          heading: 'Something went wrong',
-          text: 'The connection could not be set up. Try again later, or ask the sender for help and quote the request id.',
-        },
-        { status: publicError.code === 'oauth_app_missing' ? 503 : 500 },
-      );
-    }
-    return pages.sendForbidden(request, reply);
+    return pages.send(request, reply, 'message', page, { status: publicError.status });
   });
 
   app.get<{ Params: { name: string } }>('/connect/assets/:name', async (request, reply) => {
