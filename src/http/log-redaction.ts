@@ -2,6 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Query parameters whose values may be logged; every other value is replaced. */
 const LOGGABLE_QUERY_PARAMETERS = new Set(['limit', 'error', 'externalId']);
+/** Maximum length of a logged query value, so a crafted URL cannot flood the log. */
+const MAX_LOGGED_VALUE_LENGTH = 64;
 
 /**
  * Removes secrets from a request URL before it is logged.
@@ -22,7 +24,7 @@ export function redactUrl(rawUrl: string): string {
   const parameters = new URLSearchParams(query);
   const redacted = [...parameters.keys()].map((name) =>
     LOGGABLE_QUERY_PARAMETERS.has(name)
-      ? `${name}=${encodeURIComponent(parameters.get(name) ?? '')}`
+      ? `${name}=${encodeURIComponent((parameters.get(name) ?? '').slice(0, MAX_LOGGED_VALUE_LENGTH))}`
       : `${encodeURIComponent(name)}=[redacted]`,
   );
   return `${path}?${redacted.join('&')}`;
