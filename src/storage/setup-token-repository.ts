@@ -113,16 +113,15 @@ export class SetupTokenRepository {
   }
 
   async findSessionBySecretHash(secretHash: string): Promise<SessionWithToken | undefined> {
-    const session = await this.db.selectFrom('setup_sessions').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst();
-    if (session === undefined) {
-      return undefined;
-    }
-    const token = await this.findById(session.setup_token_id);
-    return token === undefined ? undefined : { session, token };
+    return this.findSessionWhere('secret_hash', secretHash);
   }
 
   async findSessionById(id: string): Promise<SessionWithToken | undefined> {
-    const session = await this.db.selectFrom('setup_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.findSessionWhere('id', id);
+  }
+
+  private async findSessionWhere(column: 'id' | 'secret_hash', value: string): Promise<SessionWithToken | undefined> {
+    const session = await this.db.selectFrom('setup_sessions').selectAll().where(column, '=', value).executeTakeFirst();
     if (session === undefined) {
       return undefined;
     }
