@@ -5,8 +5,8 @@ import pino from 'pino';
 
 import { buildApp } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
-import { createApiKey, revokeApiKey } from '../domain/api-keys.ts';
-import { createLogger, openRuntime } from '../runtime.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../domain/api-keys.ts';
+import { createLogger, openRuntime, type Runtime } from '../runtime.ts';
 import { rotateKeys } from './rotate-keys.ts';
 
 /** Loads `.env` from the working folder when present; variables already set win. */
@@ -63,9 +63,19 @@ async function serve(): Promise<void> {
   );
 }
 
-/** Commands other than `serve` log to standard error, so standard output carries only their result. */
-function commandLogger(config: Config) {
-  return createLogger(config, pino.destination(2));
+/**
+ * Runs a command other than `serve` with an open runtime and closes it afterwards.
+ *
+ * These commands log to standard error, so standard output carries only their result.
+ */
+async function withRuntime(command: (runtime: Runtime) => Promise<void>): Promise<void> {
+  const config = readConfig();
+  const runtime = await openRuntime(config, createLogger(config, pino.destination(2)));
+  try {
+    await command(runtime);
+  } finally {
+    await runtime.close();
+  }
 }
 
 const program = new Command();
@@ -76,79 +86,61 @@ program.command('serve').description('start the HTTP server (partner API and hos
 program
   .command('migrate')
   .description('apply pending database migrations and exit')
-  .action(async () => {
-    const config = readConfig();
-    const runtime = await openRuntime(config, commandLogger(config));
-    await runtime.close();
-  });
+  .action(() => withRuntime(async () => undefined));
 
 const apiKeys = program.command('api-keys').description('manage partner API keys');
 apiKeys
   .command('create')
   .description('create a partner API key and print it once on standard output')
   .requiredOption('--name <name>', 'label that says who uses the key')
-  .action(async (options: { name: string }) => {
-    const config = readConfig();
-    const runtime = await openRuntime(config, commandLogger(config));
-    try {
+  .action((options: { name: string }) =>
+    withRuntime(async (runtime) => {
       const created = await createApiKey(runtime.context, options.name);
       runtime.logger.info({ apiKeyId: created.id }, 'API key created');
       process.stdout.write(`${created.key}\n`);
-    } finally {
-      await runtime.close();
-    }
-  });
+    }),
+  );
 
 apiKeys
   .command('list')
   .description('list partner API keys (ids, names, dates; never the key values)')
-  .action(async () => {
-    const config = readConfig();
-    const runtime = await openRuntime(config, commandLogger(config));
-    try {
-      for (const key of await runtime.context.repositories.apiKeys.list()) {
-        process.stdout.write(
-          `${key.id}\t${key.revoked_at === null ? 'active' : `revoked ${key.revoked_at}`}\t${key.created_at}\t${key.name}\n`,
-        );
+  .action(() =>
+    withRuntime(async (runtime) => {
+      for (const key of await listApiKeys(runtime.context)) {
+        const state = key.revoked_at === null ? 'active' : `revoked ${key.revoked_at}`;
+        process.stdout.write(`${key.id}\t${state}\t${key.created_at}\t${key.name}\n`);
       }
-    } finally {
-      await runtime.close();
-    }
-  });
+    }),
+  );
 
 apiKeys
   .command('revoke')
   .description('revoke a partner API key by its id (key_...); requests with it get 401 at once')
   .argument('<id>', 'id of the API key, as listed by api-keys list')
-  .action(async (id: string) => {
-    const config = readConfig();
-    const runtime = await openRuntime(config, commandLogger(config));
-    try {
+  .action((id: string) =>
+    withRuntime(async (runtime) => {
       if (!(await revokeApiKey(runtime.context, id))) {
         throw new Error(`no active API key has the id "${id}"; see npx latchkey api-keys list`);
       }
       runtime.logger.info({ apiKeyId: id }, 'API key revoked');
-    } finally {
-      await runtime.close();
-    }
-  });
+    }),
+  );
 
 const keys = program.command('keys').description('manage the encryption keyring');
 keys
   .command('rotate')
-  .description('re-encrypt every stored secret under the newest key (in local mode, first add a new key to the key file)')
-  .action(async () => {
-    const config = readConfig();
-    const runtime = await openRuntime(config, commandLogger(config));
-    try {
+  .description(
+    're-encrypt every stored secret under the newest key; local mode first adds a new key to the key file, ' +
+      'with LATCHKEY_ENCRYPTION_KEYS put the new key first before running it',
+  )
+  .action(() =>
+    withRuntime(async (runtime) => {
       const counts = await rotateKeys(runtime);
       process.stdout.write(
         `Re-encrypted ${counts.credentials} credentials, ${counts.oauthApps} OAuth client secrets and ${counts.verifiers} PKCE verifiers under key ${counts.keyId}.\n`,
       );
-    } finally {
-      await runtime.close();
-    }
-  });
+    }),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`latchkey: ${(error as Error).message}\n`);

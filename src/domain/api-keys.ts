@@ -36,3 +36,8 @@ export async function findApiKey(context: DomainContext, value: string): Promise
 export async function revokeApiKey(context: DomainContext, id: string): Promise<boolean> {
   return context.repositories.apiKeys.revoke(id, context.clock.now().toISOString());
 }
+
+/** Lists every partner API key, revoked ones included, oldest first; values are never stored. */
+export async function listApiKeys(context: DomainContext): Promise<ApiKeyRow[]> {
+  return context.repositories.apiKeys.list();
+}
