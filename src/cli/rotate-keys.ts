@@ -1,4 +1,4 @@
-import { generateKeyringEntry, parseKeyring, writeLocalKeyring } from '../crypto/keyring.ts';
+import { formatKeyring, generateKeyringEntry, parseKeyring, writeLocalKeyring } from '../crypto/keyring.ts';
 import { Sealer } from '../crypto/sealer.ts';
 import { oauthAppSealContext } from '../domain/connectors.ts';
 import { credentialsSealContext } from '../domain/credentials-envelope.ts';
@@ -16,8 +16,8 @@ export interface RotationCounts {
 /**
  * Re-encrypts every sealed value under the newest key.
  *
- * In local mode a new key is generated and put first in the key file; with
- * `LATCHKEY_ENCRYPTION_KEYS` the operator puts the new key first and keeps the old ones
+ * In local mode a new key is generated and put first in the key file. With
+ * `LATCHKEY_ENCRYPTION_KEYS`, the operator puts the new key first and keeps the old ones
  * until this command has run, so running instances can open both meanwhile. Values that
  * cannot be opened are left as they are and counted in the log.
  */
@@ -26,7 +26,7 @@ export async function rotateKeys(runtime: Runtime): Promise<RotationCounts> {
   if (runtime.keyFile !== null) {
     const entries = [generateKeyringEntry(), ...keyring.entries];
     writeLocalKeyring(runtime.keyFile, entries);
-    keyring = parseKeyring(entries.map((entry) => `${entry.id}:${entry.key.toString('base64')}`).join(','), runtime.keyFile);
+    keyring = parseKeyring(formatKeyring(entries), runtime.keyFile);
     runtime.logger.info({ keyId: keyring.current.id, keyFile: runtime.keyFile }, 'added a new key to the local key file');
   }
   const sealer = new Sealer(keyring);
