@@ -6,6 +6,7 @@ import {
   type ConnectorDefinitionDocument,
   type DefinitionProblem,
 } from './connector-definition.ts';
+import { RESERVED_AUTHORIZATION_PARAMS } from '../oauth/authorization-request.ts';
 import { findRequestPathProblem } from './inject-credentials.ts';
 import { checkHeaderSafe } from './input-hygiene.ts';
 import {
@@ -85,17 +86,6 @@ const OAUTH_KEYS = [
   'tokenResponse',
 ] as const;
 const AUTHORIZATION_CODE_KEYS = ['authorizationUrl', 'pkce', 'authorizationParams'] as const;
-// Latchkey sets these itself, so a definition that overrides them could break the state or PKCE checks.
-const RESERVED_AUTHORIZATION_PARAMS = new Set([
-  'client_id',
-  'redirect_uri',
-  'response_type',
-  'state',
-  'scope',
-  'code_challenge',
-  'code_challenge_method',
-]);
-
 function checkAuth(document: ConnectorDefinitionDocument, fields: FieldDocument[], report: Report): void {
   const auth = document.auth;
 
