@@ -337,6 +337,15 @@ describe('parseConnectorDefinition', () => {
     ]);
   });
 
+  it('rejects response-changing authorization parameters', () => {
+    const document = oauthDocument();
+    document.auth.authorizationParams = { response_mode: 'form_post' };
+
+    expect(problemsOf(document)).toEqual([
+      { field: '/auth/authorizationParams/response_mode', reason: 'is set by Latchkey itself and cannot be overridden' },
+    ]);
+  });
+
   it('requires allowedInstanceHosts with instanceUrlField', () => {
     const document = oauthDocument();
     document.auth.tokenResponse = { instanceUrlField: 'instance_url' };
