@@ -109,7 +109,7 @@ function checkAuth(document: ConnectorDefinitionDocument, fields: FieldDocument[
 
   for (const name of Object.keys(auth.authorizationParams ?? {})) {
     const at = `/auth/authorizationParams/${escapePointer(name)}`;
-    if (RESERVED_AUTHORIZATION_PARAMS.has(name)) report(at, 'is set by Latchkey itself and cannot be overridden');
+    if (RESERVED_AUTHORIZATION_PARAMS.has(name)) report(at, 'is reserved, because Latchkey sets it or it changes how the response arrives');
     else if (!new RegExp(PARAMETER_NAME_PATTERN).test(name)) report(at, PATTERN_DESCRIPTIONS[PARAMETER_NAME_PATTERN]!);
   }
 

@@ -333,7 +333,10 @@ describe('parseConnectorDefinition', () => {
     document.auth.authorizationParams = { access_type: 'offline', redirect_uri: 'https://evil.example' };
 
     expect(problemsOf(document)).toEqual([
-      { field: '/auth/authorizationParams/redirect_uri', reason: 'is set by Latchkey itself and cannot be overridden' },
+      {
+        field: '/auth/authorizationParams/redirect_uri',
+        reason: 'is reserved, because Latchkey sets it or it changes how the response arrives',
+      },
     ]);
   });
 
@@ -342,7 +345,10 @@ describe('parseConnectorDefinition', () => {
     document.auth.authorizationParams = { response_mode: 'form_post' };
 
     expect(problemsOf(document)).toEqual([
-      { field: '/auth/authorizationParams/response_mode', reason: 'is set by Latchkey itself and cannot be overridden' },
+      {
+        field: '/auth/authorizationParams/response_mode',
+        reason: 'is reserved, because Latchkey sets it or it changes how the response arrives',
+      },
     ]);
   });
 
