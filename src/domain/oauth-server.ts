@@ -32,7 +32,7 @@ export function resolveOAuthServer(
     clientAuth: auth.clientAuth ?? 'client_secret_basic',
     allowPrivateNetwork: definition.allowPrivateNetwork,
     tokenResponse: {
-      ...(auth.tokenResponse?.instanceUrlField === undefined ? {} : { instanceUrlField: auth.tokenResponse.instanceUrlField }),
+      ...auth.tokenResponse,
       ...(auth.tokenResponse?.allowedInstanceHosts === undefined
         ? {}
         : { allowedInstanceHosts: [...auth.tokenResponse.allowedInstanceHosts] }),

@@ -15,6 +15,7 @@ import {
   PageQuery,
   UpdateAccountBody,
   pageOf,
+  pageOptions,
 } from './schemas.ts';
 
 /** Routes for accounts and the account users with access to them. */
@@ -41,8 +42,7 @@ export async function registerAccountRoutes(app: FastifyInstance, context: Domai
     },
     async (request) =>
       listAccounts(context, {
-        limit: request.query.limit ?? 20,
-        ...optionalCursor(request.query.cursor),
+        ...pageOptions(request.query),
         ...(request.query.externalId === undefined ? {} : { externalId: request.query.externalId }),
       }),
   );
@@ -77,8 +77,7 @@ export async function registerAccountRoutes(app: FastifyInstance, context: Domai
   api.get(
     '/v1/accounts/:accountId/users',
     { schema: { tags: ['account users'], params: AccountParams, querystring: PageQuery, response: { 200: pageOf(AccountUser) } } },
-    async (request) =>
-      listAccountUsers(context, request.params.accountId, { limit: request.query.limit ?? 20, ...optionalCursor(request.query.cursor) }),
+    async (request) => listAccountUsers(context, request.params.accountId, pageOptions(request.query)),
   );
 
   api.delete(
@@ -89,9 +88,4 @@ export async function registerAccountRoutes(app: FastifyInstance, context: Domai
       return reply.code(204).send(null);
     },
   );
-}
-
-/** Spreads a cursor into page options only when the caller sent one. */
-export function optionalCursor(cursor: string | undefined): { cursor?: string } {
-  return cursor === undefined ? {} : { cursor };
 }

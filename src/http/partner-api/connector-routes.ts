@@ -13,7 +13,6 @@ import {
 import { getConnectorDefinition, listConnectors, setOAuthApp, toConnectorSummary } from '../../domain/connectors.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { readCredentials } from '../../domain/credentials.ts';
-import { optionalCursor } from './account-routes.ts';
 import {
   AccountConnector,
   AccountConnectorParams,
@@ -26,6 +25,7 @@ import {
   OAuthAppBody,
   PageQuery,
   pageOf,
+  pageOptions,
 } from './schemas.ts';
 
 /** Routes for the connector catalog, account connectors and their credentials. */
@@ -63,11 +63,7 @@ export async function registerConnectorRoutes(app: FastifyInstance, context: Dom
     {
       schema: { tags: ['account connectors'], params: AccountParams, querystring: PageQuery, response: { 200: pageOf(AccountConnector) } },
     },
-    async (request) =>
-      listAccountConnectors(context, request.params.accountId, {
-        limit: request.query.limit ?? 20,
-        ...optionalCursor(request.query.cursor),
-      }),
+    async (request) => listAccountConnectors(context, request.params.accountId, pageOptions(request.query)),
   );
 
   api.get(

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
 
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../storage/pagination.ts';
+
 /** Maximum length of names and other short text fields. */
 export const MAX_NAME_LENGTH = 200;
 /** Maximum length of ids in paths and bodies. */
@@ -17,10 +19,15 @@ export const ErrorResponse = Type.Object(
 );
 
 export const PageQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })),
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 });
 export type PageQuery = Static<typeof PageQuery>;
+
+/** Converts a page query to the options the domain takes, applying the default limit. */
+export function pageOptions(query: PageQuery): { limit: number; cursor?: string } {
+  return { limit: query.limit ?? DEFAULT_PAGE_LIMIT, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) };
+}
 
 /** Builds the schema of a page of items with its `nextCursor`. */
 export function pageOf<T extends ReturnType<typeof Type.Object>>(item: T) {

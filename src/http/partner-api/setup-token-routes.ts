@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 
 import type { DomainContext } from '../../domain/context.ts';
 import { createSetupToken, listSetupTokens, revokeSetupToken } from '../../domain/setup-tokens.ts';
-import { optionalCursor } from './account-routes.ts';
 import {
   AccountConnectorParams,
   CreateSetupTokenBody,
@@ -12,6 +11,7 @@ import {
   SetupToken,
   SetupTokenParams,
   pageOf,
+  pageOptions,
 } from './schemas.ts';
 
 /** Routes that issue, list and revoke setup tokens. */
@@ -40,11 +40,7 @@ export async function registerSetupTokenRoutes(app: FastifyInstance, context: Do
   api.get(
     '/v1/accounts/:accountId/connectors/:accountConnectorId/setup-tokens',
     { schema: { tags: ['setup tokens'], params: AccountConnectorParams, querystring: PageQuery, response: { 200: pageOf(SetupToken) } } },
-    async (request) =>
-      listSetupTokens(context, request.params.accountId, request.params.accountConnectorId, {
-        limit: request.query.limit ?? 20,
-        ...optionalCursor(request.query.cursor),
-      }),
+    async (request) => listSetupTokens(context, request.params.accountId, request.params.accountConnectorId, pageOptions(request.query)),
   );
 
   api.post(
