@@ -71,6 +71,18 @@ describe('hosted page protections', () => {
     expect(response.status).toBe(303);
   });
 
+  it('rejects a CSRF cookie it did not set', async () => {
+    const issued = await issueToken();
+    const response = await fetch(`${server.url}/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'lk_csrf=short' },
+      body: new URLSearchParams({ token: issued.token, csrf: 'short' }).toString(),
+    });
+    expect(response.status).toBe(403);
+    expect((await new BrowserClient(server.url).get(issued.link)).status).toBe(200);
+  });
+
   it('rejects a cross-site post even with Origin null', async () => {
     const issued = await issueToken();
     const browser = new BrowserClient(server.url);
