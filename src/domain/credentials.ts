@@ -96,7 +96,7 @@ const refreshesInFlight = new Map<string, Promise<StoredCredentials>>();
 /**
  * Runs at most one refresh per account connector at a time in this process; concurrent
  * reads wait for it and share its result. A provider that rotates refresh tokens would
- * otherwise see the second request reuse a spent refresh token and answer `invalid_grant`.
+ * otherwise see the second request reuse a spent refresh token and reject it with `invalid_grant`.
  */
 // TODO: one refresh at a time across instances needs a lock in the database. Until then two
 // instances may both refresh, and the loser re-reads the winner's credentials on invalid_grant.

@@ -17,7 +17,7 @@ export const OAUTH_ATTEMPT_SECONDS = 10 * 60;
 
 /** Result of starting an authorization: the provider URL, or errors for the fields asked before it. */
 export type AuthorizationStart =
-  { ok: true; redirectUrl: URL } | { ok: false; fieldErrors: Record<string, string>; keptValues: Record<string, string> };
+  { ok: true; redirectUrl: URL } | { ok: false; fieldErrors: Record<string, string>; enteredValues: Record<string, string> };
 
 /** Outcome of an authorization attempt, for the page the callback redirects to. */
 export interface OAuthAttemptResult {
@@ -41,8 +41,10 @@ export async function startAuthorization(
   const input = { ...rawValues, ...presetValues(view) };
   const { values, errors } = cleanFieldValues(definition, input);
   if (Object.keys(errors).length > 0) {
-    const keptValues = Object.fromEntries(Object.entries(input).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-    return { ok: false, fieldErrors: errors, keptValues };
+    const enteredValues = Object.fromEntries(
+      Object.entries(input).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
+    return { ok: false, fieldErrors: errors, enteredValues };
   }
 
   const app = await getOAuthApp(context, definition.id);

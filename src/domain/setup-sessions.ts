@@ -32,8 +32,8 @@ export type SubmissionResult =
       fieldErrors: Record<string, string>;
       /** A message for the whole form, such as the provider's refusal. */
       formError: string | null;
-      /** Non-secret values to show again in the form. */
-      keptValues: Record<string, string>;
+      /** Non-secret values the customer entered, shown again in the form. */
+      enteredValues: Record<string, string>;
       /** True when this failure locked the session. */
       locked: boolean;
     };
@@ -93,10 +93,10 @@ export async function submitCredentials(
   const { definition } = view;
   const input = { ...rawValues, ...presetValues(view) };
   const { values, errors } = cleanFieldValues(definition, input);
-  const keptValues = nonSecretValues(definition, values, input);
+  const enteredValues = nonSecretValues(definition, values, input);
 
   if (Object.keys(errors).length > 0) {
-    return fail(context, view, { fieldErrors: errors, formError: null, keptValues }, 'invalid_input');
+    return fail(context, view, { fieldErrors: errors, formError: null, enteredValues }, 'invalid_input');
   }
 
   let oauth: StoredOAuthTokens | undefined;
@@ -107,7 +107,7 @@ export async function submitCredentials(
         { setupTokenId: view.token.id, accountConnectorId: view.accountConnector.id, reason: grant.reason },
         'client credentials grant failed',
       );
-      return fail(context, view, { fieldErrors: {}, formError: grant.message, keptValues }, grant.reason);
+      return fail(context, view, { fieldErrors: {}, formError: grant.message, enteredValues }, grant.reason);
     }
     oauth = grant.tokens;
   }
@@ -118,13 +118,13 @@ export async function submitCredentials(
       { setupTokenId: view.token.id, accountConnectorId: view.accountConnector.id, reason: verification.reason },
       'credential verification failed',
     );
-    return fail(context, view, { fieldErrors: {}, formError: verification.message, keptValues }, verification.reason);
+    return fail(context, view, { fieldErrors: {}, formError: verification.message, enteredValues }, verification.reason);
   }
 
   const credentials: StoredCredentials = { mode: definition.auth.mode, values, ...(oauth === undefined ? {} : { oauth }) };
   const stored = await completeSetupSession(context, view, credentials);
   if (!stored) {
-    return { ok: false, fieldErrors: {}, formError: 'This setup link is no longer active.', keptValues, locked: true };
+    return { ok: false, fieldErrors: {}, formError: 'This setup link is no longer active.', enteredValues, locked: true };
   }
   return { ok: true };
 }
@@ -171,7 +171,7 @@ export async function completeSetupSession(
 async function fail(
   context: DomainContext,
   view: SetupSessionView,
-  result: { fieldErrors: Record<string, string>; formError: string | null; keptValues: Record<string, string> },
+  result: { fieldErrors: Record<string, string>; formError: string | null; enteredValues: Record<string, string> },
   reason: string,
 ): Promise<SubmissionResult> {
   const now = context.clock.now().toISOString();

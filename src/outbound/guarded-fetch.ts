@@ -88,7 +88,7 @@ function rejectAddress(host: string, address: string, rangeName: string): Outbou
  */
 export function createCheckedLookup(lookup: LookupFunction, allowPrivateNetwork: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    // Resolve every address even when the socket requests one, so that a mixed answer
+    // Resolve every address even when the socket requests one, so that a mixed DNS response
     // with one private address is rejected as a whole.
     lookup(hostname, { ...options, all: true }, (error, result) => {
       if (error) {

@@ -11,7 +11,7 @@ export interface TestProvider {
 /**
  * Starts a small real HTTP API on 127.0.0.1 for verification requests.
  *
- * `GET /v1/me` answers 200 for `Bearer {apiKey}` and 401 with a JSON message otherwise;
+ * `GET /v1/me` returns 200 for `Bearer {apiKey}` and 401 with a JSON message otherwise;
  * `GET /{workspace}/api/myself` checks Basic credentials the same way.
  */
 export async function startTestProvider(accepted: { apiKey: string; username: string; passwords: string[] }): Promise<TestProvider> {

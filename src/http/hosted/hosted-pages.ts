@@ -38,7 +38,7 @@ export interface HostedPagesOptions {
   redeemRateLimit: { max: number; timeWindow: number };
 }
 
-/** Registers the pages a customer sees: landing, paste form, setup session, OAuth return. */
+/** Registers the pages shown to customers: landing, paste form, setup session, OAuth return. */
 export async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): Promise<void> {
   const { context } = options;
   const pages = new PageRenderer(options.page);

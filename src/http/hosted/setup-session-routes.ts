@@ -62,7 +62,7 @@ export async function registerSetupSessionRoutes(
       status: 422,
       fieldErrors: result.fieldErrors,
       formError: result.formError,
-      values: result.keptValues,
+      values: result.enteredValues,
       failedAttempts: view.session.failed_attempts + 1,
     });
   });
@@ -84,7 +84,7 @@ export async function registerSetupSessionRoutes(
         status: 422,
         fieldErrors: start.fieldErrors,
         formError: null,
-        values: start.keptValues,
+        values: start.enteredValues,
       });
     }
     return reply.redirect(start.redirectUrl.href, 303);
