@@ -1,7 +1,9 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { sealCredentials } from '../../src/domain/credentials-envelope.ts';
 import { BrowserClient, hiddenValue } from '../support/browser-client.ts';
 import { findFreePort } from '../support/free-port.ts';
 import { startTestServer, type TestServer } from '../support/latchkey-server.ts';
@@ -145,5 +147,72 @@ describe('OAuth token exchange failures', () => {
     expect(credentials.body.tokenType).toBe('Bearer');
     expect(credentials.body.scopes).toEqual(['read', 'write']);
     expect(Date.parse(credentials.body.expiresAt) - server.clock.now().getTime()).toBe(3_600_000);
+  });
+});
+
+describe('refresh that loses to another writer', () => {
+  it('uses the tokens the other writer stored', async () => {
+    let onRefresh: () => Promise<void> = async () => undefined;
+    const refreshServer = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        void onRefresh().then(() => {
+          response.writeHead(400, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: 'invalid_grant' }));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => refreshServer.listen(0, '127.0.0.1', resolve));
+    const tokenUrl = `http://127.0.0.1:${(refreshServer.address() as AddressInfo).port}/token`;
+    const other = await startTestServer({
+      connectors: {
+        'test-rotating.yaml': `id: test-rotating
+name: Rotating Books
+auth:
+  mode: oauth2
+  authorizationUrl: http://127.0.0.1:9/auth
+  tokenUrl: ${tokenUrl}
+fields: []
+api:
+  baseUrl: http://127.0.0.1:9/api
+  inject: { header: Authorization, value: "Bearer {accessToken}" }
+allowPrivateNetwork: true
+`,
+      },
+    });
+    try {
+      await other.api('PUT', '/v1/connectors/test-rotating/oauth-app', { clientId: 'client', clientSecret: 'secret' });
+      const account = await other.api('POST', '/v1/accounts', { name: 'Globex' });
+      const connector = await other.api('POST', `/v1/accounts/${account.body.id}/connectors`, { connectorId: 'test-rotating' });
+      const context = other.runtime.context;
+      const db = other.runtime.database.db;
+      const store = (accessToken: string, refreshToken: string, expiresAt: Date) =>
+        db
+          .updateTable('account_connectors')
+          .set({
+            status: 'authenticated',
+            credentials_sealed: sealCredentials(context, connector.body.id, {
+              mode: 'oauth2',
+              values: {},
+              oauth: { accessToken, tokenType: 'Bearer', expiresAt: expiresAt.toISOString(), refreshToken, scopes: [] },
+            }),
+          })
+          .where('id', '=', connector.body.id)
+          .execute();
+      await store('expired-access-token', 'spent-refresh-token', new Date(0));
+      // Another instance finishes its refresh while this one's request is at the provider.
+      onRefresh = async () => {
+        await store('access-token-from-other-instance', 'rotated-refresh-token', new Date(Date.now() + 3_600_000));
+      };
+
+      const path = `/v1/accounts/${account.body.id}/connectors/${connector.body.id}`;
+      const response = await other.api('GET', `${path}/credentials`);
+      expect(response.status).toBe(200);
+      expect(response.body.accessToken).toBe('access-token-from-other-instance');
+      expect((await other.api('GET', path)).body.status).toBe('authenticated');
+    } finally {
+      await other.close();
+      refreshServer.close();
+    }
   });
 });
